@@ -1,0 +1,224 @@
+/**
+ * The trace-event schema: the one definition of "what happened on the wire", shared by the
+ * workbench server, the lesson runner and the page. Every hop emits these; the timeline,
+ * the table view and `GET /api/trace` all read them.
+ */
+
+/** Lesson files that can be pointed at from an event. */
+export const LESSON_FILES = ['server.ts', 'client.ts'] as const;
+export type LessonFile = (typeof LESSON_FILES)[number];
+
+/** Where in the lesson's code an event came from (1-based line of the file as shown). */
+export interface SourceLocation {
+  file: LessonFile;
+  line: number;
+}
+
+/** A timeline lane: the feed, the lesson server, the runner that hosts it, or one browser client. */
+export type Lane = 'feed' | 'server' | `client:${string}`;
+
+/** The lane of a browser client, by its client id. */
+export function clientLane(clientId: string): Lane {
+  return `client:${clientId}`;
+}
+
+interface TraceBase {
+  /** Sequence number within the lesson's trace, assigned by the trace hub; increases by one. */
+  seq: number;
+  /** Lesson slug. */
+  lesson: string;
+  /** When it happened, in server epoch ms (browser times are corrected by the measured clock offset). */
+  t: number;
+  /** Which lane draws it. */
+  lane: Lane;
+  /** The HTTP request, stream or socket this event belongs to (same id on server and client sides). */
+  conn?: string;
+  /** The browser client the event concerns, when known (server events learn it from the request). */
+  client?: string;
+  /** The line of lesson code that produced the event, when there is one. */
+  source?: SourceLocation;
+}
+
+/** The workbench-owned data changed. */
+export interface FeedChangeEvent extends TraceBase {
+  kind: 'feed-change';
+  version: number;
+  changedAt: number;
+  value: unknown;
+  /** What made the change: the running scenario, a person (button or POST), or a rule of the lesson. */
+  cause: 'scenario' | 'manual' | 'race';
+}
+
+/** An HTTP request reached the lesson server. */
+export interface HttpRequestEvent extends TraceBase {
+  kind: 'http-request';
+  conn: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  /** Request bytes as they arrived at the lesson server: request line, headers and body. */
+  bytes: number;
+}
+
+/** The lesson server is holding a request open without answering yet (long polling, slow handlers). */
+export interface HttpHeldEvent extends TraceBase {
+  kind: 'http-held';
+  conn: string;
+}
+
+/** The lesson server finished its answer. */
+export interface HttpResponseEvent extends TraceBase {
+  kind: 'http-response';
+  conn: string;
+  status: number;
+  headers: Record<string, string>;
+  /** Response bytes written to the socket: status line, headers and body. */
+  bytes: number;
+  /** Time from request to the end of the response, ms. */
+  durationMs: number;
+  /** The feed version the body carried, when it is JSON with a numeric `version`. */
+  version?: number;
+  /** A short preview of the body. */
+  body?: string;
+}
+
+/** The client went away before the answer was finished. */
+export interface HttpAbortEvent extends TraceBase {
+  kind: 'http-abort';
+  conn: string;
+  durationMs: number;
+}
+
+/** A streamed response (text/event-stream) started. */
+export interface StreamOpenEvent extends TraceBase {
+  kind: 'stream-open';
+  conn: string;
+  status: number;
+  headers: Record<string, string>;
+}
+
+/** A chunk was written to an open stream. */
+export interface StreamChunkEvent extends TraceBase {
+  kind: 'stream-chunk';
+  conn: string;
+  bytes: number;
+  /** The chunk as text (truncated for very large chunks). */
+  text: string;
+  version?: number;
+}
+
+/** A stream ended, by the server or the client. */
+export interface StreamCloseEvent extends TraceBase {
+  kind: 'stream-close';
+  conn: string;
+  by: 'server' | 'client';
+  durationMs: number;
+}
+
+/** A WebSocket connection opened (after the 101 handshake). */
+export interface WsOpenEvent extends TraceBase {
+  kind: 'ws-open';
+  conn: string;
+  url: string;
+}
+
+/** One WebSocket frame, in or out of the lesson server. */
+export interface WsFrameEvent extends TraceBase {
+  kind: 'ws-frame';
+  conn: string;
+  direction: 'in' | 'out';
+  opcode: 'text' | 'binary' | 'ping' | 'pong' | 'close';
+  bytes: number;
+  text?: string;
+  version?: number;
+}
+
+/** A WebSocket connection closed. */
+export interface WsCloseEvent extends TraceBase {
+  kind: 'ws-close';
+  conn: string;
+  code: number;
+  reason: string;
+}
+
+/** The lesson server code was (re)loaded into a fresh runner. */
+export interface ReloadEvent extends TraceBase {
+  kind: 'reload';
+  /** Generation number: 1 for the first load, then one more per reload. */
+  generation: number;
+  file: LessonFile;
+  reason: 'start' | 'file-changed' | 'restart';
+}
+
+/** Something failed: a compile error, a throw in lesson code, a lost runner, a client error. */
+export interface ErrorEvent extends TraceBase {
+  kind: 'error';
+  message: string;
+  phase: 'compile' | 'load' | 'runtime' | 'runner' | 'client';
+}
+
+/** The browser sent a request (client side of `http-request`). */
+export interface ClientRequestEvent extends TraceBase {
+  kind: 'client-request';
+  conn: string;
+  client: string;
+  method: string;
+  url: string;
+}
+
+/** The browser received a full response (client side of `http-response`). */
+export interface ClientResponseEvent extends TraceBase {
+  kind: 'client-response';
+  conn: string;
+  client: string;
+  status: number;
+  version?: number;
+}
+
+/** The page showed a value to the user. */
+export interface ClientShowEvent extends TraceBase {
+  kind: 'client-show';
+  client: string;
+  version: number;
+  changedAt: number;
+  /** How old the value was when it was shown: show time minus `changedAt`, ms. */
+  staleMs: number;
+}
+
+/** The browser client failed (network error, parse error, thrown in client.ts). */
+export interface ClientErrorEvent extends TraceBase {
+  kind: 'client-error';
+  client: string;
+  message: string;
+}
+
+export type TraceEvent =
+  | FeedChangeEvent
+  | HttpRequestEvent
+  | HttpHeldEvent
+  | HttpResponseEvent
+  | HttpAbortEvent
+  | StreamOpenEvent
+  | StreamChunkEvent
+  | StreamCloseEvent
+  | WsOpenEvent
+  | WsFrameEvent
+  | WsCloseEvent
+  | ReloadEvent
+  | ErrorEvent
+  | ClientRequestEvent
+  | ClientResponseEvent
+  | ClientShowEvent
+  | ClientErrorEvent;
+
+export type TraceKind = TraceEvent['kind'];
+
+/** A trace event before the hub stamps it with `seq` and `lesson`. */
+export type TraceInput = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'seq' | 'lesson'> : never) : never;
+
+/** Kinds the browser may report; anything else from a page is refused. */
+export const CLIENT_KINDS = ['client-request', 'client-response', 'client-show', 'client-error'] as const satisfies readonly TraceKind[];
+
+/** Headers every HTTP request from a lesson client carries, so the server side can join the trace. */
+export const CLIENT_HEADER = 'x-workbench-client';
+export const CONN_HEADER = 'x-workbench-conn';

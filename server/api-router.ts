@@ -1,0 +1,101 @@
+import express, { Router, type RequestHandler } from 'express';
+import type { LessonSettings } from '../lessons/lesson.ts';
+import { HttpError } from './http-error.ts';
+import type { LessonHost } from './lesson-host.ts';
+import { parseScenario } from './scenario.ts';
+import type { TraceHub } from './trace-hub.ts';
+
+export interface ApiRouterOptions {
+  hosts: ReadonlyMap<string, LessonHost>;
+  hub: TraceHub;
+}
+
+/** The workbench's own API under `/api`: lessons, their feeds and settings, the trace, the clock. */
+export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
+  const router = Router();
+  const onlyJson = requireJson();
+  const parseJson = express.json({ limit: '64kb', strict: false });
+  const hostOf = (slug: unknown) => {
+    const host = typeof slug === 'string' ? hosts.get(slug) : undefined;
+    if (!host) throw new HttpError(404, `Unknown lesson: ${slug}`);
+    return host;
+  };
+
+  router.get('/lessons', (_req, res) => {
+    res.json([...hosts.values()].map(({ entry: { slug, order, title, summary } }) => ({ slug, order, title, summary })));
+  });
+
+  router.get('/lessons/:slug', async (req, res) => {
+    res.json(await hostOf(req.params.slug).detail());
+  });
+
+  router.post('/lessons/:slug/feed', onlyJson, parseJson, (req, res) => {
+    const host = hostOf(req.params.slug);
+    const body = req.body as unknown;
+    if (!body || typeof body !== 'object' || Array.isArray(body) || !('value' in body)) {
+      throw new HttpError(400, 'Expected a JSON object with a "value", e.g. {"value": {"price": 101}}');
+    }
+    res.status(201).json(host.feed.change((body as { value: unknown }).value, 'manual'));
+  });
+
+  router.post('/lessons/:slug/feed/next', (req, res) => {
+    const { feed } = hostOf(req.params.slug);
+    res.status(201).json(feed.change(feed.nextValue(), 'manual'));
+  });
+
+  router.put('/lessons/:slug/scenario', onlyJson, parseJson, async (req, res) => {
+    const host = hostOf(req.params.slug);
+    const scenario = parseScenario(req.body);
+    if (!scenario) {
+      throw new HttpError(400, 'Expected {"kind":"manual"}, {"kind":"interval","everyMs":≥50} or {"kind":"burst","count":1–50,"gapMs":≥0,"everyMs":>count×gapMs}');
+    }
+    host.setScenario(scenario);
+    res.json({ scenario });
+  });
+
+  router.put('/lessons/:slug/settings', onlyJson, parseJson, (req, res) => {
+    const host = hostOf(req.params.slug);
+    res.json(host.setSettings(parseSettings(req.body)));
+  });
+
+  router.get('/trace', (req, res) => {
+    const slug = req.query.lesson;
+    if (typeof slug !== 'string') throw new HttpError(400, 'Expected ?lesson=<slug>');
+    hostOf(slug);
+    res.json({ lesson: slug, serverNow: Date.now(), events: hub.events(slug) });
+  });
+
+  router.delete('/trace', (req, res) => {
+    const slug = req.query.lesson;
+    if (typeof slug !== 'string') throw new HttpError(400, 'Expected ?lesson=<slug>');
+    hostOf(slug);
+    hub.clear(slug);
+    res.status(204).end();
+  });
+
+  router.get('/clock', (_req, res) => {
+    res.json({ now: Date.now() });
+  });
+
+  return router;
+}
+
+/** Refuses bodies that are not JSON: no HTML form or text/plain post from another site gets through. */
+function requireJson(): RequestHandler {
+  return function requireJson(req, _res, next) {
+    if (!req.is('application/json')) throw new HttpError(415, 'Send Content-Type: application/json');
+    next();
+  };
+}
+
+function parseSettings(input: unknown): Partial<LessonSettings> {
+  const body = input as Record<string, unknown> | null;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Expected a JSON object of settings');
+  const out: Partial<LessonSettings> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'latencyMs' && typeof value === 'number' && value >= 0 && value <= 60_000) out.latencyMs = value;
+    else if (key === 'timeScale' && typeof value === 'number' && value >= 0.1 && value <= 20) out.timeScale = value;
+    else throw new HttpError(400, `Bad setting "${key}": latencyMs is 0–60000 ms, timeScale is 0.1–20`);
+  }
+  return out;
+}

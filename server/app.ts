@@ -1,0 +1,26 @@
+import express, { type Express } from 'express';
+import { createApiRouter } from './api-router.ts';
+import type { Frontend } from './frontend.ts';
+import { errorHandler, notFound } from './http-error.ts';
+import type { LessonHost } from './lesson-host.ts';
+import type { LessonProxy } from './lesson-proxy.ts';
+import type { TraceHub } from './trace-hub.ts';
+
+export interface AppOptions {
+  hosts: ReadonlyMap<string, LessonHost>;
+  hub: TraceHub;
+  proxy: LessonProxy;
+  frontend: Frontend;
+}
+
+/** The workbench's Express app: lesson APIs (proxied), the workbench API, the page; JSON errors last. */
+export function createApp({ hosts, hub, proxy, frontend }: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(proxy.middleware); // first, so lesson request bodies stream through untouched
+  app.use('/api', createApiRouter({ hosts, hub }));
+  app.use(frontend.router);
+  app.use(notFound());
+  app.use(errorHandler());
+  return app;
+}

@@ -1,0 +1,128 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_SETTINGS, type LessonDetail, type LessonSettings, type Scenario } from '../lessons/lesson.ts';
+import type { LessonFile } from '../lessons/trace-event.ts';
+import { createFeed, type Feed } from './feed.ts';
+import { highlightLessonFile } from './highlight.ts';
+import { readLessonEntry, type LessonEntry } from './lesson-catalog.ts';
+import { createLessonRunner, type LessonRunner, type LoadResult } from './lesson-runner.ts';
+import { renderLessonSteps } from './render-steps.ts';
+import { createScenarioDriver } from './scenario.ts';
+import type { TraceHub } from './trace-hub.ts';
+
+/** Everything the workbench keeps for one lesson: its feed, scenario, settings and runner. */
+export interface LessonHost {
+  readonly slug: string;
+  /** The lesson folder as last read. */
+  readonly entry: LessonEntry;
+  readonly feed: Feed;
+  /** The runner URL serving the lesson's API (starts the runner on first use). */
+  target(): Promise<string>;
+  /** The lesson as the page shows it: prose steps, highlighted code, controls. Cached until a file changes. */
+  detail(): Promise<LessonDetail>;
+  settings(): LessonSettings;
+  setSettings(settings: Partial<LessonSettings>): LessonSettings;
+  setScenario(scenario: Scenario): void;
+  /** A lesson file changed on disk: reload the server code or re-render, and tell listeners. */
+  fileChanged(file: LessonFile | 'lesson.md'): Promise<LoadResult | undefined>;
+  /** Calls `listener` after each change to what `detail()` returns. */
+  onDetailChange(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface LessonHostOptions {
+  hub: TraceHub;
+  /** Folder for compiled lesson code. */
+  buildRoot: string;
+}
+
+/** Creates the host of one lesson; nothing starts until the lesson is first used. */
+export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: LessonHostOptions): LessonHost {
+  let entry = firstEntry;
+  const emit = hub.emit.bind(hub, entry.slug);
+  const feed = createFeed(entry.feed === undefined ? {} : { initial: entry.feed });
+  let settings: LessonSettings = { ...DEFAULT_SETTINGS };
+  let started: Promise<LoadResult> | undefined;
+  let detail: Promise<LessonDetail> | undefined;
+  const detailListeners = new Set<() => void>();
+
+  const runner: LessonRunner = createLessonRunner({
+    slug: entry.slug,
+    sourcePath: entry.serverPath,
+    buildDir: join(buildRoot, entry.slug),
+    emit,
+    feed: () => feed.current(),
+    settings: () => settings,
+  });
+  const driver = createScenarioDriver(feed, entry.scenario, settings.timeScale);
+  feed.subscribe((snapshot, cause) => {
+    emit({ kind: 'feed-change', t: snapshot.changedAt, lane: 'feed', version: snapshot.version, changedAt: snapshot.changedAt, value: snapshot.value, cause });
+    runner.sendFeed(snapshot);
+  });
+
+  const start = () => (started ??= readFile(entry.serverPath, 'utf8').then((code) => runner.load(code, 'start')));
+  const detailChanged = () => {
+    detail = undefined;
+    for (const listener of detailListeners) listener();
+  };
+
+  return {
+    slug: entry.slug,
+    get entry() {
+      return entry;
+    },
+    feed,
+    target() {
+      void start();
+      return runner.target();
+    },
+    detail: () => (detail ??= renderDetail(entry, () => ({ scenario: driver.scenario, settings }))),
+    settings: () => settings,
+    setSettings(changes) {
+      settings = { ...settings, ...changes };
+      driver.set(driver.scenario, settings.timeScale);
+      runner.sendSettings(settings);
+      detailChanged();
+      return settings;
+    },
+    setScenario(scenario) {
+      driver.set(scenario, settings.timeScale);
+      detailChanged();
+    },
+    async fileChanged(file) {
+      let result: LoadResult | undefined;
+      if (file === 'server.ts' && started) result = await runner.load(await readFile(entry.serverPath, 'utf8'), 'file-changed');
+      if (file === 'lesson.md') entry = await readLessonEntry(entry.dir);
+      detailChanged();
+      return result;
+    },
+    onDetailChange(listener) {
+      detailListeners.add(listener);
+      return () => detailListeners.delete(listener);
+    },
+    async close() {
+      driver.stop();
+      await runner.close();
+    },
+  };
+}
+
+async function renderDetail(entry: LessonEntry, live: () => Pick<LessonDetail, 'scenario' | 'settings'>): Promise<LessonDetail> {
+  const [server, client, steps] = await Promise.all([
+    readFile(entry.serverPath, 'utf8').then((code) => highlightLessonFile('server.ts', code)),
+    readFile(entry.clientPath, 'utf8').then((code) => highlightLessonFile('client.ts', code)),
+    renderLessonSteps(entry.body),
+  ]);
+  return {
+    slug: entry.slug,
+    order: entry.order,
+    title: entry.title,
+    summary: entry.summary,
+    steps,
+    code: [server, client],
+    controls: entry.controls,
+    options: entry.options,
+    clients: entry.clients,
+    ...live(),
+  };
+}

@@ -1,0 +1,230 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { FeedSnapshot, LessonSettings } from '../lessons/lesson.ts';
+import type { ReloadEvent, TraceInput } from '../lessons/trace-event.ts';
+import { compileLessonServer, type CompileError } from './compile-lesson.ts';
+import type { FromRunnerMessage, ToRunnerMessage } from './runner-protocol.ts';
+
+export type LoadResult = { ok: true; generation: number } | { ok: false; errors: CompileError[] };
+
+/** The processes that serve one lesson's server code (see runner-main.ts). */
+export interface LessonRunner {
+  /** The base URL of the runner now serving; waits while one is starting or restarting. */
+  target(): Promise<string>;
+  /** Compiles `code` and swaps it in; on failure the last good version keeps serving. */
+  load(code: string, reason: ReloadEvent['reason']): Promise<LoadResult>;
+  sendFeed(snapshot: FeedSnapshot): void;
+  sendSettings(settings: LessonSettings): void;
+  /** Ends every process; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface LessonRunnerOptions {
+  slug: string;
+  /** The lesson's server.ts on disk (what stack traces and trace events name). */
+  sourcePath: string;
+  /** Where compiled versions are written. */
+  buildDir: string;
+  emit(event: TraceInput): void;
+  feed(): FeedSnapshot;
+  settings(): LessonSettings;
+  /** How long a new runner may take to start and load. @default 15000 */
+  startTimeoutMs?: number;
+}
+
+const RUNNER_MAIN = fileURLToPath(new URL('./runner-main.ts', import.meta.url));
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const RETIRE_GRACE_MS = 1_500;
+const CRASH_WINDOW_MS = 10_000;
+const MAX_CRASHES = 5;
+
+interface RunnerProcess {
+  child: ChildProcess;
+  port: Promise<number>;
+  generation?: number;
+  modulePath?: string;
+  retiring?: boolean;
+}
+
+/**
+ * Creates the runner of one lesson. Each version of the code runs in a fresh child process
+ * (no timers, sockets or module state survive into the next version), and a spare process is
+ * kept started so that a reload costs an import, not a Node start-up.
+ */
+export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
+  const { slug, sourcePath, buildDir, emit, startTimeoutMs = 15_000 } = options;
+  let active: RunnerProcess | undefined;
+  let spare: RunnerProcess | undefined;
+  let generation = 0;
+  let closed = false;
+  let crashes: number[] = [];
+  let waiters: ((url: string) => void)[] = [];
+  let queue: Promise<unknown> = Promise.resolve();
+  const ready = mkdir(buildDir, { recursive: true });
+
+  const spawnRunner = (): RunnerProcess => {
+    const child = fork(RUNNER_MAIN, [], {
+      execArgv: ['--import', TSX_LOADER, '--enable-source-maps'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    const proc: RunnerProcess = {
+      child,
+      port: new Promise((resolve, reject) => {
+        child.on('message', (m: FromRunnerMessage) => m.type === 'ready' && resolve(m.port));
+        child.once('exit', (code) => reject(new Error(`runner exited with code ${code} before it was ready`)));
+      }),
+    };
+    proc.port.catch(() => {});
+    child.on('message', (m: FromRunnerMessage) => {
+      if (m.type === 'trace') for (const event of m.events) emit(event);
+    });
+    child.once('exit', (code, signal) => onExit(proc, code, signal));
+    return proc;
+  };
+
+  const onExit = (proc: RunnerProcess, code: number | null, signal: NodeJS.Signals | null) => {
+    if (proc === spare) spare = undefined;
+    if (proc !== active || proc.retiring || closed) return;
+    active = undefined;
+    emit({ kind: 'error', t: Date.now(), lane: 'server', phase: 'runner', message: `The lesson server stopped (${signal ?? `exit code ${code}`}); restarting it on the last good code.` });
+    const now = Date.now();
+    crashes = [...crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    if (crashes.length > MAX_CRASHES) {
+      emit({ kind: 'error', t: now, lane: 'server', phase: 'runner', message: 'The lesson server keeps stopping; waiting for a change to its code.' });
+      return;
+    }
+    if (proc.modulePath) void serialize(() => activate(proc.modulePath!, 'restart'));
+  };
+
+  const retire = (proc: RunnerProcess) => {
+    proc.retiring = true;
+    proc.child.disconnect?.();
+    const kill = setTimeout(() => proc.child.kill('SIGKILL'), RETIRE_GRACE_MS);
+    kill.unref();
+    proc.child.once('exit', () => {
+      clearTimeout(kill);
+      if (proc.modulePath) void rm(proc.modulePath, { force: true });
+    });
+  };
+
+  const request = <T extends FromRunnerMessage['type']>(proc: RunnerProcess, message: ToRunnerMessage, answers: T[]) =>
+    new Promise<Extract<FromRunnerMessage, { type: T }>>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error(`the lesson server did not load within ${startTimeoutMs} ms`)), startTimeoutMs);
+      const onMessage = (m: FromRunnerMessage) => answers.includes(m.type as T) && done(() => resolve(m as Extract<FromRunnerMessage, { type: T }>));
+      const onExit = () => fail(new Error('the lesson server stopped while loading'));
+      const done = (settle: () => void) => {
+        clearTimeout(timer);
+        proc.child.off('message', onMessage);
+        proc.child.off('exit', onExit);
+        settle();
+      };
+      const fail = (error: Error) => done(() => reject(error));
+      proc.child.on('message', onMessage);
+      proc.child.once('exit', onExit);
+      proc.child.send(message);
+    });
+
+  const activate = async (modulePath: string, reason: ReloadEvent['reason']): Promise<LoadResult> => {
+    if (closed) return { ok: false, errors: [{ line: 1, column: 1, message: 'The workbench is shutting down' }] };
+    const proc = spare ?? spawnRunner();
+    spare = undefined;
+    const nextGeneration = generation + 1;
+    try {
+      const port = await proc.port;
+      const answer = await request(proc, { type: 'load', slug, generation: nextGeneration, modulePath, sourcePath, feed: options.feed(), settings: options.settings() }, ['loaded', 'load-error']);
+      if (answer.type === 'load-error') throw Object.assign(new Error(answer.message), { line: answer.line });
+      proc.generation = generation = nextGeneration;
+      proc.modulePath = modulePath;
+      const previous = active;
+      active = proc;
+      if (previous) retire(previous);
+      const url = `http://127.0.0.1:${port}`;
+      for (const waiter of waiters) waiter(url);
+      waiters = [];
+      emit({ kind: 'reload', t: Date.now(), lane: 'server', generation, file: 'server.ts', reason });
+      // Start the next spare once this one has settled in, so it does not compete for the CPU.
+      setTimeout(() => {
+        if (!closed && !spare) spare = spawnRunner();
+      }, 300).unref();
+      return { ok: true, generation };
+    } catch (error) {
+      proc.retiring = true;
+      proc.child.kill('SIGKILL');
+      void rm(modulePath, { force: true });
+      const line = (error as { line?: number }).line;
+      const message = error instanceof Error ? error.message : String(error);
+      emit({ kind: 'error', t: Date.now(), lane: 'server', phase: 'load', message, ...(line ? { source: { file: 'server.ts', line } } : {}) });
+      return { ok: false, errors: [{ line: line ?? 1, column: 1, message }] };
+    }
+  };
+
+  // Loads run one at a time, in order: a reload never races the previous one.
+  const serialize = <T>(task: () => Promise<T>): Promise<T> => {
+    const next = queue.then(task, task);
+    queue = next.catch(() => {});
+    return next;
+  };
+
+  return {
+    async target() {
+      if (active) return `http://127.0.0.1:${await active.port}`;
+      if (closed) throw new Error('The workbench is shutting down');
+      return new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== waiter);
+          reject(new Error('The lesson server is not running (see the timeline for its error)'));
+        }, startTimeoutMs);
+        const waiter = (url: string) => {
+          clearTimeout(timer);
+          resolve(url);
+        };
+        waiters.push(waiter);
+      });
+    },
+    load(code, reason) {
+      return serialize(async () => {
+        const compiled = await compileLessonServer(sourcePath, code);
+        if (!compiled.ok) {
+          for (const error of compiled.errors) {
+            emit({ kind: 'error', t: Date.now(), lane: 'server', phase: 'compile', message: `${error.message} (line ${error.line}, column ${error.column})`, source: { file: 'server.ts', line: error.line } });
+          }
+          return compiled;
+        }
+        await ready;
+        const modulePath = join(buildDir, `server.${process.pid}.${generation + 1}.${Date.now()}.mjs`);
+        await writeFile(modulePath, compiled.code);
+        crashes = [];
+        return activate(modulePath, reason);
+      });
+    },
+    sendFeed(snapshot) {
+      if (active?.child.connected) active.child.send({ type: 'feed', snapshot } satisfies ToRunnerMessage);
+    },
+    sendSettings(settings) {
+      if (active?.child.connected) active.child.send({ type: 'settings', settings } satisfies ToRunnerMessage);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const procs = [active, spare].filter((p): p is RunnerProcess => !!p);
+      active = spare = undefined;
+      await Promise.all(
+        procs.map(
+          (proc) =>
+            new Promise<void>((resolve) => {
+              if (proc.child.exitCode !== null || proc.child.signalCode !== null) return resolve();
+              proc.retiring = true;
+              proc.child.once('exit', () => resolve());
+              proc.child.kill('SIGTERM');
+              setTimeout(() => proc.child.kill('SIGKILL'), RETIRE_GRACE_MS).unref();
+            }),
+        ),
+      );
+      await rm(buildDir, { recursive: true, force: true });
+    },
+  };
+}

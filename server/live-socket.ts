@@ -1,0 +1,108 @@
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { TraceEvent } from '../lessons/trace-event.ts';
+import type { LessonHost } from './lesson-host.ts';
+import type { LiveClientMessage, LiveServerMessage } from './live-protocol.ts';
+import { parseClientEvent } from './parse-client-event.ts';
+import type { TraceHub } from './trace-hub.ts';
+
+export interface LiveSocketOptions {
+  hosts: ReadonlyMap<string, LessonHost>;
+  hub: TraceHub;
+  /** How often trace events are sent in one batch, ms. @default 25 */
+  batchMs?: number;
+  /** Ping interval; a page that missed the last pong is dropped. @default 30000 */
+  heartbeatMs?: number;
+}
+
+/** A page buffering more than this has stopped reading: it is dropped rather than holding memory. */
+const MAX_BUFFERED = 8 * 1024 * 1024;
+const HELLO_EVENTS = 5_000;
+
+/** The pages' live connection: trace events and lesson updates out, client events and clock pings in. */
+export function createLiveSocketServer({ hosts, hub, batchMs = 25, heartbeatMs = 30_000 }: LiveSocketOptions): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+  const alive = new WeakSet<WebSocket>();
+
+  wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
+    socket.on('error', () => socket.terminate());
+    const slug = new URL(req.url ?? '/', 'http://localhost').searchParams.get('lesson') ?? '';
+    const host = hosts.get(slug);
+    if (!host) return socket.close(1008, 'Unknown lesson');
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+
+    const send = (message: LiveServerMessage) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > MAX_BUFFERED) return socket.close(1013, 'Not reading fast enough');
+      socket.send(JSON.stringify(message));
+    };
+    let batch: TraceEvent[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      send({ type: 'trace', events: batch });
+      batch = [];
+    };
+    const stopTrace = hub.subscribe(slug, (event) => {
+      batch.push(event);
+      timer ??= setTimeout(flush, batchMs);
+    });
+    const stopDetail = host.onDetailChange(() => {
+      host.detail().then(
+        (detail) => send({ type: 'lesson', detail }),
+        (error: unknown) => hub.emit(slug, { kind: 'error', t: Date.now(), lane: 'server', phase: 'load', message: String(error) }),
+      );
+    });
+    const stopClear = hub.onClear(slug, () => {
+      batch = [];
+      send({ type: 'cleared' });
+    });
+    socket.once('close', () => {
+      stopClear();
+      stopTrace();
+      stopDetail();
+      clearTimeout(timer);
+    });
+
+    send({ type: 'hello', lesson: slug, events: hub.events(slug).slice(-HELLO_EVENTS) });
+    void host.target().catch(() => {}); // a page is watching: have the lesson server up
+
+    socket.on('message', (data: RawData) => {
+      const message = parseLiveMessage(data);
+      if (!message) return socket.close(1003, 'Unsupported message');
+      if (message.type === 'ping') return send({ type: 'pong', id: message.id, serverNow: Date.now() });
+      for (const input of message.events) {
+        const event = parseClientEvent(input);
+        if (event) hub.emit(slug, event);
+      }
+    });
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (!alive.has(socket)) {
+        socket.terminate();
+        continue;
+      }
+      alive.delete(socket);
+      socket.ping();
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+  wss.on('close', () => clearInterval(heartbeat));
+  return wss;
+}
+
+function parseLiveMessage(data: RawData): LiveClientMessage | undefined {
+  try {
+    const message = JSON.parse(data.toString()) as Partial<LiveClientMessage> | null;
+    if (message?.type === 'ping' && typeof message.id === 'number') return { type: 'ping', id: message.id };
+    if (message?.type === 'client-events' && Array.isArray(message.events) && message.events.length <= 1_000) {
+      return { type: 'client-events', events: message.events };
+    }
+  } catch {
+    // not JSON: answered with 1003 by the caller
+  }
+  return undefined;
+}

@@ -1,0 +1,38 @@
+/**
+ * `npm start`: the workbench on http://127.0.0.1:5173. Options: `--port N`, `--host H`
+ * (or PORT / HOST), `--prod` to serve the production build from dist/ without Vite.
+ */
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createWorkbench } from './workbench.ts';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.PORT ?? '5173' },
+    host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
+    prod: { type: 'boolean', default: false },
+  },
+});
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`--port must be a number from 0 to 65535, got "${values.port}"`);
+  process.exit(2);
+}
+
+const startedAt = performance.now();
+const workbench = await createWorkbench({ root: fileURLToPath(new URL('..', import.meta.url)), mode: values.prod ? 'prod' : 'dev' });
+const url = await workbench.listen(port, values.host!).catch((error: NodeJS.ErrnoException) => {
+  console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: try --port ${port + 1}` : error.message);
+  process.exit(1);
+});
+console.log(`Realtime Web Workbench ready in ${Math.round(performance.now() - startedAt)} ms: ${url}/`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130); // a second Ctrl-C: stop waiting
+    stopping = true;
+    console.log('\nStopping…');
+    void workbench.close().then(() => process.exit(0));
+  });
+}

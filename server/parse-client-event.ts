@@ -1,0 +1,49 @@
+import { CLIENT_KINDS, LESSON_FILES, type TraceInput } from '../lessons/trace-event.ts';
+
+const ID = /^[\w.:-]{1,64}$/;
+const MAX_TEXT = 2_000;
+
+/**
+ * Checks one event a page reports about its own clients and keeps only the known fields.
+ * Anything else (a server-side kind, a lane that is not the client's, a missing time) is refused.
+ */
+export function parseClientEvent(input: unknown): TraceInput | undefined {
+  const e = input as Record<string, unknown> | null;
+  if (!e || typeof e !== 'object' || !(CLIENT_KINDS as readonly unknown[]).includes(e.kind)) return undefined;
+  const client = e.client;
+  if (typeof client !== 'string' || !ID.test(client) || e.lane !== `client:${client}` || !finite(e.t)) return undefined;
+  const base = {
+    t: e.t as number,
+    lane: `client:${client}` as const,
+    client,
+    ...(typeof e.conn === 'string' && ID.test(e.conn) ? { conn: e.conn } : {}),
+    ...sourceOf(e.source),
+  };
+  switch (e.kind) {
+    case 'client-request':
+      if (typeof base.conn !== 'string' || typeof e.method !== 'string' || typeof e.url !== 'string') return undefined;
+      return { ...base, kind: 'client-request', conn: base.conn, method: e.method.slice(0, 16), url: e.url.slice(0, MAX_TEXT) };
+    case 'client-response':
+      if (typeof base.conn !== 'string' || !finite(e.status)) return undefined;
+      return { ...base, kind: 'client-response', conn: base.conn, status: e.status as number, ...(finite(e.version) ? { version: e.version as number } : {}) };
+    case 'client-show':
+      if (!finite(e.version) || !finite(e.changedAt) || !finite(e.staleMs)) return undefined;
+      return { ...base, kind: 'client-show', version: e.version as number, changedAt: e.changedAt as number, staleMs: e.staleMs as number };
+    case 'client-error':
+      if (typeof e.message !== 'string') return undefined;
+      return { ...base, kind: 'client-error', message: e.message.slice(0, MAX_TEXT) };
+    default:
+      return undefined;
+  }
+}
+
+function finite(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function sourceOf(source: unknown): { source?: { file: (typeof LESSON_FILES)[number]; line: number } } {
+  const s = source as { file?: unknown; line?: unknown } | null;
+  if (!s || typeof s !== 'object' || !(LESSON_FILES as readonly unknown[]).includes(s.file)) return {};
+  if (typeof s.line !== 'number' || !Number.isInteger(s.line) || s.line < 1) return {};
+  return { source: { file: s.file as (typeof LESSON_FILES)[number], line: s.line } };
+}

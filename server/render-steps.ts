@@ -1,0 +1,63 @@
+import { Marked, type Tokens } from 'marked';
+import type { LessonStep, Scenario } from '../lessons/lesson.ts';
+import { highlightSnippet } from './highlight.ts';
+import { parseScenario } from './scenario.ts';
+
+const STEP_DIRECTIVE = /^\s*<!--\s*step\b([\s\S]*?)-->\s*\n?/;
+const ATTRIBUTE = /([a-z]+)="([^"]*)"/g;
+
+/**
+ * Splits lesson prose into steps at each `## ` heading and renders each step's markdown.
+ * A step may start with `<!-- step focus="step-id other-id" scenario="interval 1500" -->`.
+ */
+export async function renderLessonSteps(body: string): Promise<LessonStep[]> {
+  const marked = new Marked({
+    async: true,
+    gfm: true,
+    async walkTokens(token) {
+      if (token.type === 'code') (token as Tokens.Code & { html?: string }).html = await highlightSnippet(token.text, token.lang ?? '');
+    },
+    renderer: {
+      code(token) {
+        return (token as Tokens.Code & { html?: string }).html ?? false;
+      },
+    },
+  });
+  const parts = body.split(/^## +/m);
+  const intro = parts.shift()!.trim();
+  const steps: LessonStep[] = [];
+  if (intro) steps.push(await renderStep('Introduction', intro, marked));
+  for (const part of parts) {
+    const newline = part.indexOf('\n');
+    const title = (newline === -1 ? part : part.slice(0, newline)).trim();
+    steps.push(await renderStep(title, newline === -1 ? '' : part.slice(newline + 1), marked));
+  }
+  return steps;
+}
+
+async function renderStep(title: string, markdown: string, marked: Marked): Promise<LessonStep> {
+  const directive = STEP_DIRECTIVE.exec(markdown);
+  const attributes = Object.fromEntries([...(directive?.[1] ?? '').matchAll(ATTRIBUTE)].map(([, k, v]) => [k, v]));
+  const step: LessonStep = {
+    title,
+    html: await marked.parse(directive ? markdown.slice(directive[0].length) : markdown),
+    focus: (attributes.focus ?? '').split(/\s+/).filter(Boolean),
+  };
+  if (attributes.scenario) {
+    const scenario = parseScenarioText(attributes.scenario);
+    if (!scenario) throw new Error(`step "${title}": scenario "${attributes.scenario}" is not "manual", "interval <ms>" or "burst <count> <gap ms> <every ms>"`);
+    step.scenario = scenario;
+  }
+  return step;
+}
+
+/** Reads the short scenario notation of step directives. */
+export function parseScenarioText(text: string): Scenario | undefined {
+  const [kind, ...numbers] = text.trim().split(/\s+/);
+  const n = numbers.map(Number);
+  if (n.some((x) => !Number.isFinite(x))) return undefined;
+  if (kind === 'manual' && n.length === 0) return { kind: 'manual' };
+  if (kind === 'interval' && n.length === 1) return parseScenario({ kind, everyMs: n[0] });
+  if (kind === 'burst' && n.length === 3) return parseScenario({ kind, count: n[0], gapMs: n[1], everyMs: n[2] });
+  return undefined;
+}

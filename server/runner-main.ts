@@ -1,0 +1,134 @@
+/**
+ * The runner process: hosts one version of one lesson's server code, away from the workbench.
+ * It starts, listens on a loopback port and says `ready`; it then waits for one `load`,
+ * imports the compiled lesson module, mounts the router it returns under the lesson's API path,
+ * and reports every request, stream and error as trace events over IPC. A new version of the
+ * code gets a new runner; this process never loads twice.
+ */
+import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import type { FeedSnapshot, LessonContext, LessonServer, LessonSettings } from '../lessons/lesson.ts';
+import type { TraceInput } from '../lessons/trace-event.ts';
+import { createLessonLocator, locateError } from './lesson-locator.ts';
+import type { FromRunnerMessage, ToRunnerMessage } from './runner-protocol.ts';
+import { traceHttpMiddleware } from './trace-http.ts';
+
+process.setSourceMapsEnabled(true);
+
+const send = (message: FromRunnerMessage) => process.send?.(message);
+let pending: TraceInput[] = [];
+const emit = (event: TraceInput) => {
+  if (pending.length === 0) setImmediate(flushTrace);
+  pending.push(event);
+};
+function flushTrace() {
+  if (pending.length === 0) return;
+  send({ type: 'trace', events: pending });
+  pending = [];
+}
+
+let feedSnapshot: FeedSnapshot | undefined;
+let settings: LessonSettings = { latencyMs: 0, timeScale: 1 };
+const feedListeners = new Set<(snapshot: FeedSnapshot) => void>();
+const abort = new AbortController();
+let sourcePath = '';
+
+const app = express();
+app.disable('x-powered-by');
+app.set('etag', false); // lessons decide about ETags themselves
+const server = createServer(app);
+
+process.on('message', (message: ToRunnerMessage) => {
+  if (message.type === 'load') void load(message);
+  if (message.type === 'settings') settings = message.settings;
+  if (message.type === 'feed') {
+    feedSnapshot = message.snapshot;
+    for (const listener of feedListeners) {
+      try {
+        listener(message.snapshot);
+      } catch (error) {
+        reportRuntimeError(error);
+      }
+    }
+  }
+});
+// Retired (a newer version took over) or the workbench went away: stop taking requests, let the
+// ones in flight finish briefly, then go.
+process.on('disconnect', () => {
+  abort.abort();
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), 1_000).unref();
+});
+process.on('uncaughtException', (error) => {
+  reportRuntimeError(error);
+  flushTrace();
+  // The lesson's state may be broken now: end this runner; the workbench starts a fresh one.
+  setImmediate(() => process.exit(70));
+});
+process.on('unhandledRejection', (reason) => reportRuntimeError(reason));
+
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  if (address && typeof address === 'object') send({ type: 'ready', port: address.port });
+});
+
+async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
+  feedSnapshot = message.feed;
+  settings = message.settings;
+  sourcePath = message.sourcePath;
+  const context: LessonContext = {
+    slug: message.slug,
+    feed: {
+      current: () => feedSnapshot!,
+      subscribe(listener) {
+        feedListeners.add(listener);
+        return () => feedListeners.delete(listener);
+      },
+    },
+    settings: () => settings,
+    signal: abort.signal,
+  };
+  let router: Router;
+  try {
+    const module = (await import(pathToFileURL(message.modulePath).href)) as { default?: LessonServer };
+    if (typeof module.default !== 'function') throw new TypeError('server.ts must default-export a function (context) => Router');
+    router = module.default(context);
+    if (typeof router !== 'function') throw new TypeError('the default export of server.ts must return an Express Router');
+  } catch (error) {
+    send({ type: 'load-error', message: messageOf(error), line: locateError(error, sourcePath, 'server.ts')?.line });
+    return;
+  }
+  const locate = createLessonLocator(message.modulePath, 'server.ts');
+  app.use(
+    `/lessons/${message.slug}/api`,
+    traceHttpMiddleware({ emit, locate }),
+    function injectLatency(_req, _res, next) {
+      const ms = settings.latencyMs * settings.timeScale;
+      if (ms > 0) setTimeout(next, ms);
+      else next();
+    },
+    router,
+    function lessonNotFound(req, res) {
+      res.status(404).json({ error: `The lesson has no route for ${req.method} ${req.originalUrl}` });
+    },
+  );
+  app.use(lessonErrorHandler);
+  send({ type: 'loaded', generation: message.generation });
+}
+
+const lessonErrorHandler: ErrorRequestHandler = function lessonErrorHandler(err, _req, res, next) {
+  reportRuntimeError(err);
+  if (res.headersSent) return next(err);
+  const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
+  res.status(status).json({ error: messageOf(err) });
+};
+
+function reportRuntimeError(error: unknown) {
+  emit({ kind: 'error', t: Date.now(), lane: 'server', phase: 'runtime', message: messageOf(error), source: locateError(error, sourcePath, 'server.ts') });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

@@ -1,0 +1,25 @@
+import type { FeedSnapshot, LessonSettings } from '../lessons/lesson.ts';
+import type { TraceInput } from '../lessons/trace-event.ts';
+
+/** Messages the workbench sends a runner process over IPC. */
+export type ToRunnerMessage =
+  | {
+      type: 'load';
+      slug: string;
+      generation: number;
+      /** The compiled module to import. */
+      modulePath: string;
+      /** The lesson file it was compiled from (what stack traces point at). */
+      sourcePath: string;
+      feed: FeedSnapshot;
+      settings: LessonSettings;
+    }
+  | { type: 'feed'; snapshot: FeedSnapshot }
+  | { type: 'settings'; settings: LessonSettings };
+
+/** Messages a runner process sends the workbench over IPC. */
+export type FromRunnerMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'loaded'; generation: number }
+  | { type: 'load-error'; message: string; line?: number }
+  | { type: 'trace'; events: TraceInput[] };

@@ -1,0 +1,135 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { Request, RequestHandler, Response } from 'express';
+import { CLIENT_HEADER, CONN_HEADER, type SourceLocation, type TraceInput } from '../lessons/trace-event.ts';
+import type { LessonLocator } from './lesson-locator.ts';
+
+export interface TraceHttpOptions {
+  emit(event: TraceInput): void;
+  /** Finds the lesson line that wrote a response. */
+  locate: LessonLocator;
+  /** A request unanswered for this long counts as held. @default 100 */
+  heldAfterMs?: number;
+}
+
+const PREVIEW_CHARS = 2_000;
+const HIDDEN_HEADERS = new Set(['cookie', 'authorization']);
+
+/**
+ * Records every request the lesson server handles, without the lesson code calling anything:
+ * the request, whether it is held, the response or the stream and its chunks, the bytes on the
+ * socket both ways, and the line of lesson code that answered.
+ */
+export function traceHttpMiddleware({ emit, locate, heldAfterMs = 100 }: TraceHttpOptions): RequestHandler {
+  let count = 0;
+  return function traceHttp(req, res, next) {
+    const started = Date.now();
+    const conn = headerOf(req.headers, CONN_HEADER) ?? `s${++count}`;
+    const client = headerOf(req.headers, CLIENT_HEADER);
+    const base = { lane: 'server', conn, ...(client ? { client } : {}) } as const;
+    const writtenBefore = req.socket.bytesWritten;
+    let source: SourceLocation | undefined;
+    let streaming = false;
+    let body = '';
+
+    emit({ ...base, kind: 'http-request', t: started, method: req.method, url: req.originalUrl, headers: headersOf(req.headers), bytes: requestBytes(req) });
+    const held = setTimeout(() => {
+      if (!res.headersSent) emit({ ...base, kind: 'http-held', t: Date.now() });
+    }, heldAfterMs);
+    held.unref();
+
+    const openStream = () => {
+      if (streaming || !isEventStream(res)) return;
+      streaming = true;
+      emit({ ...base, kind: 'stream-open', t: Date.now(), status: res.statusCode, headers: headersOf(res.getHeaders()), source: locate() });
+    };
+    const { write, end, flushHeaders } = res;
+    res.flushHeaders = function tracedFlushHeaders() {
+      flushHeaders.call(this);
+      openStream();
+    };
+    res.write = function tracedWrite(this: Response, chunk: unknown, ...rest: unknown[]) {
+      const location = locate();
+      source = location ?? source;
+      openStream();
+      if (streaming && chunk != null) {
+        const text = textOf(chunk);
+        emit({ ...base, kind: 'stream-chunk', t: Date.now(), bytes: Buffer.byteLength(text), text: text.slice(0, PREVIEW_CHARS), version: versionIn(text), source: location });
+      } else if (chunk != null && body.length < PREVIEW_CHARS) {
+        body += textOf(chunk);
+      }
+      return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as Response['write'];
+    res.end = function tracedEnd(this: Response, chunk?: unknown, ...rest: unknown[]) {
+      source = locate() ?? source;
+      if (chunk != null && typeof chunk !== 'function' && !streaming && body.length < PREVIEW_CHARS) body += textOf(chunk);
+      return (end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
+    } as Response['end'];
+
+    res.once('finish', () => {
+      clearTimeout(held);
+      const t = Date.now();
+      if (streaming) return emit({ ...base, kind: 'stream-close', t, by: 'server', durationMs: t - started, source });
+      emit({
+        ...base,
+        kind: 'http-response',
+        t,
+        status: res.statusCode,
+        headers: headersOf(res.getHeaders()),
+        bytes: req.socket.bytesWritten - writtenBefore,
+        durationMs: t - started,
+        version: isJson(res) ? versionIn(body) : undefined,
+        body: body.slice(0, PREVIEW_CHARS),
+        source,
+      });
+    });
+    res.once('close', () => {
+      clearTimeout(held);
+      if (res.writableFinished) return;
+      const t = Date.now();
+      if (streaming) emit({ ...base, kind: 'stream-close', t, by: 'client', durationMs: t - started });
+      else emit({ ...base, kind: 'http-abort', t, durationMs: t - started });
+    });
+    next();
+  };
+}
+
+function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return typeof value === 'string' && /^[\w.:-]{1,64}$/.test(value) ? value : undefined;
+}
+
+function headersOf(headers: IncomingHttpHeaders | OutgoingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HIDDEN_HEADERS.has(name)) continue;
+    out[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+/** The request as it crossed the socket: request line, header lines, blank line, body. */
+function requestBytes(req: Request): number {
+  let bytes = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n\r\n`.length;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) bytes += Buffer.byteLength(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`);
+  return bytes + (Number(req.headers['content-length']) || 0);
+}
+
+function isEventStream(res: Response): boolean {
+  return String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+}
+
+function isJson(res: Response): boolean {
+  return String(res.getHeader('content-type') ?? '').includes('json');
+}
+
+function textOf(chunk: unknown): string {
+  if (typeof chunk === 'string') return chunk;
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
+  return '';
+}
+
+/** The numeric `version` of a JSON body (or of an SSE chunk's data), if it has one. */
+function versionIn(text: string): number | undefined {
+  const match = /"version"\s*:\s*(\d+)/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}

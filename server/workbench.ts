@@ -1,0 +1,87 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createApp } from './app.ts';
+import { createFrontend } from './frontend.ts';
+import { loadLessonCatalog } from './lesson-catalog.ts';
+import { createLessonHost, type LessonHost } from './lesson-host.ts';
+import { createLessonProxy } from './lesson-proxy.ts';
+import { createLiveSocketServer } from './live-socket.ts';
+import { createTraceHub, type TraceHub } from './trace-hub.ts';
+import { routeUpgrades } from './upgrades.ts';
+import { watchLessons } from './watch-lessons.ts';
+
+export interface WorkbenchOptions {
+  /** The project folder (holds lessons/, web/, vite.config.ts). */
+  root: string;
+  /** `dev`: Vite middleware; `prod`: the built page from dist/. @default 'dev' */
+  mode?: 'dev' | 'prod';
+  /** Vite hot reload over the same port. @default true */
+  hmr?: boolean;
+  /** Reload lessons when their files change on disk. @default true */
+  watch?: boolean;
+}
+
+export interface Workbench {
+  server: Server;
+  hub: TraceHub;
+  hosts: ReadonlyMap<string, LessonHost>;
+  /** Starts listening; resolves to the URL. */
+  listen(port: number, host: string): Promise<string>;
+  /** Closes sockets, streams, runners and watchers; idempotent. */
+  close(): Promise<void>;
+}
+
+/** Assembles the workbench (nothing listens until `listen`). */
+export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = true }: WorkbenchOptions): Promise<Workbench> {
+  const lessonsDir = join(root, 'lessons');
+  const hub = createTraceHub();
+  const buildRoot = join(root, '.workbench', `build-${process.pid}`);
+  const entries = await loadLessonCatalog(lessonsDir);
+  const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot })]));
+  const byFolder = new Map(entries.map((entry) => [entry.dir.slice(lessonsDir.length + 1), hosts.get(entry.slug)!]));
+
+  const server = createServer();
+  const frontend = await createFrontend({ root, mode, ...(mode === 'dev' && hmr ? { hmrServer: server } : {}) });
+  const proxy = createLessonProxy(hosts);
+  const live = createLiveSocketServer({ hosts, hub });
+  server.on('request', createApp({ hosts, hub, proxy, frontend }));
+  routeUpgrades(server, { live, proxy });
+
+  const stopWatching = watch
+    ? watchLessons(lessonsDir, (folder, file) => {
+        const host = byFolder.get(folder);
+        host?.fileChanged(file).catch((error: unknown) => {
+          hub.emit(host.slug, { kind: 'error', t: Date.now(), lane: 'server', phase: 'load', message: error instanceof Error ? error.message : String(error) });
+        });
+      })
+    : () => {};
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    hub,
+    hosts,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const address = server.address() as AddressInfo;
+          const name = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve(`http://${name}:${address.port}`);
+        });
+      }),
+    close: () =>
+      (closing ??= (async () => {
+        stopWatching();
+        for (const socket of live.clients) socket.close(1001, 'Workbench shutting down');
+        live.close();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+        proxy.close();
+        await Promise.all([...hosts.values()].map((host) => host.close()));
+        await frontend.close();
+        await closed;
+      })()),
+  };
+}

@@ -1,0 +1,74 @@
+import type { ClientContext, ClientOptions, FeedSnapshot } from '../lessons/lesson.ts';
+import { CLIENT_HEADER, CONN_HEADER, clientLane, type TraceInput } from '../lessons/trace-event.ts';
+
+export interface ClientContextOptions {
+  slug: string;
+  clientId: string;
+  options: ClientOptions;
+  /** Server time now (browser time corrected by the measured offset). */
+  now(): number;
+  /** Where the client's trace events go. */
+  report(event: TraceInput): void;
+  /** Called when the client shows a value. */
+  onShow(snapshot: FeedSnapshot): void;
+}
+
+/**
+ * Builds the context a lesson's client.ts runs with: the browser's real fetch, wrapped so that
+ * every request and response lands on the client's timeline lane (and carries headers that let
+ * the server side join it), plus `show` and `reportError`. `stop()` aborts the client.
+ */
+export function createClientContext({ slug, clientId, options, now, report, onShow }: ClientContextOptions): { context: ClientContext; stop(): void } {
+  const abort = new AbortController();
+  const lane = clientLane(clientId);
+  const base = { lane, client: clientId } as const;
+  let requests = 0;
+
+  const tracedFetch: typeof fetch = async (input, init) => {
+    const request = new Request(input, init);
+    const conn = `${clientId}-${Date.now().toString(36)}-${++requests}`;
+    request.headers.set(CLIENT_HEADER, clientId);
+    request.headers.set(CONN_HEADER, conn);
+    const url = new URL(request.url);
+    report({ ...base, kind: 'client-request', t: now(), conn, method: request.method, url: url.pathname + url.search });
+    try {
+      const response = await fetch(request);
+      report({ ...base, kind: 'client-response', t: now(), conn, status: response.status, version: await versionOf(response) });
+      return response;
+    } catch (error) {
+      reportError(error);
+      throw error;
+    }
+  };
+
+  const reportError = (error: unknown) => {
+    if (abort.signal.aborted) return; // stopping the client aborts its requests: not an error
+    report({ ...base, kind: 'client-error', t: now(), message: error instanceof Error ? error.message : String(error) });
+  };
+
+  const context: ClientContext = {
+    clientId,
+    fetch: tracedFetch,
+    url: (path) => new URL(`/lessons/${slug}/api${path.startsWith('/') ? path : `/${path}`}`, location.href).href,
+    show(snapshot) {
+      const t = now();
+      report({ ...base, kind: 'client-show', t, version: snapshot.version, changedAt: snapshot.changedAt, staleMs: Math.max(0, t - snapshot.changedAt) });
+      onShow(snapshot);
+    },
+    reportError,
+    options,
+    signal: abort.signal,
+  };
+  return { context, stop: () => abort.abort() };
+}
+
+/** The feed version in a JSON answer, read from a clone so the client can still read the body. */
+async function versionOf(response: Response): Promise<number | undefined> {
+  if (!response.headers.get('content-type')?.includes('json')) return undefined;
+  try {
+    const body = (await response.clone().json()) as { version?: unknown };
+    return typeof body?.version === 'number' ? body.version : undefined;
+  } catch {
+    return undefined;
+  }
+}

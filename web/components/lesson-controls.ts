@@ -1,0 +1,149 @@
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { ClientControl, ClientOptions, LessonSettings, Scenario } from '../../lessons/lesson.ts';
+import { callApi } from '../api.ts';
+import { ClientOptionsChangeEvent, ControlErrorEvent } from '../events.ts';
+import { theme } from '../theme.ts';
+
+const SCENARIOS: { label: string; scenario: Scenario }[] = [
+  { label: 'Only when I say', scenario: { kind: 'manual' } },
+  { label: 'Every 1 s', scenario: { kind: 'interval', everyMs: 1000 } },
+  { label: 'Every 2 s', scenario: { kind: 'interval', everyMs: 2000 } },
+  { label: 'Every 5 s', scenario: { kind: 'interval', everyMs: 5000 } },
+  { label: 'Every 10 s', scenario: { kind: 'interval', everyMs: 10000 } },
+  { label: 'Bursts of 3 every 6 s', scenario: { kind: 'burst', count: 3, gapMs: 150, everyMs: 6000 } },
+];
+
+/**
+ * The lesson's knobs: the client options the lesson declares, the server delay, how the data
+ * changes, and a button to change it now. Server-side knobs call the workbench API directly.
+ * @fires client-options-change - The client options changed.
+ * @fires control-error - A call to the workbench failed.
+ */
+@customElement('lesson-controls')
+export class LessonControls extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.5rem 1.25rem;
+        font-size: 0.95rem;
+      }
+      label {
+        display: inline-flex;
+        align-items: center;
+        gap: 0.4rem;
+        color: var(--wb-muted);
+      }
+      input[type='number'] {
+        width: 5.5rem;
+      }
+      .unit {
+        color: var(--wb-muted);
+      }
+      .change {
+        border-color: var(--wb-feed);
+        color: var(--wb-feed);
+        font-weight: 600;
+      }
+    `,
+  ];
+
+  /** Lesson slug (for the API calls). */
+  @property() slug = '';
+  /** The controls the lesson declares. */
+  @property({ attribute: false }) controls: readonly ClientControl[] = [];
+  /** Current client options. */
+  @property({ attribute: false }) options: ClientOptions = {};
+  /** Current server settings. */
+  @property({ attribute: false }) settings: LessonSettings = { latencyMs: 0, timeScale: 1 };
+  /** Current scenario. */
+  @property({ attribute: false }) scenario: Scenario = { kind: 'manual' };
+
+  override render() {
+    const scenarioIndex = SCENARIOS.findIndex((s) => JSON.stringify(s.scenario) === JSON.stringify(this.scenario));
+    return html`
+      ${this.controls.map((control) => this._renderControl(control))}
+      <label
+        >Server delay
+        <input
+          type="number"
+          min="0"
+          max="10000"
+          step="250"
+          .value=${String(this.settings.latencyMs)}
+          @change=${(e: Event) => this._put('settings', { latencyMs: clamp((e.target as HTMLInputElement).valueAsNumber, 0, 10_000) })}
+        /><span class="unit">ms</span></label
+      >
+      <label
+        >Data changes
+        <select @change=${(e: Event) => this._put('scenario', SCENARIOS[(e.target as HTMLSelectElement).selectedIndex - (scenarioIndex === -1 ? 1 : 0)]?.scenario)}>
+          ${scenarioIndex === -1 ? html`<option selected>${describeScenario(this.scenario)}</option>` : nothing}
+          ${SCENARIOS.map((s, i) => html`<option ?selected=${i === scenarioIndex}>${s.label}</option>`)}
+        </select></label
+      >
+      <button class="change" @click=${() => this._call('POST', `feed/next`)}>Change the data now</button>
+    `;
+  }
+
+  private _renderControl(control: ClientControl) {
+    const value = this.options[control.option];
+    switch (control.kind) {
+      case 'number':
+        return html`<label
+          >${control.label}
+          <input
+            type="number"
+            min=${control.min}
+            max=${control.max}
+            step=${control.step}
+            .value=${String(value ?? control.min)}
+            @change=${(e: Event) => this._setOption(control.option, clamp((e.target as HTMLInputElement).valueAsNumber, control.min, control.max))}
+          />${control.unit ? html`<span class="unit">${control.unit}</span>` : nothing}</label
+        >`;
+      case 'toggle':
+        return html`<label
+          ><input type="checkbox" .checked=${Boolean(value)} @change=${(e: Event) => this._setOption(control.option, (e.target as HTMLInputElement).checked)} />
+          ${control.label}</label
+        >`;
+      case 'choice':
+        return html`<label
+          >${control.label}
+          <select @change=${(e: Event) => this._setOption(control.option, (e.target as HTMLSelectElement).value)}>
+            ${control.choices.map((c) => html`<option value=${c.value} ?selected=${c.value === value}>${c.label}</option>`)}
+          </select></label
+        >`;
+    }
+  }
+
+  private _setOption(option: string, value: string | number | boolean) {
+    this.dispatchEvent(new ClientOptionsChangeEvent({ ...this.options, [option]: value }));
+  }
+
+  private _put(what: 'settings' | 'scenario', body: unknown) {
+    if (body !== undefined) this._call('PUT', what, body);
+  }
+
+  private _call(method: string, path: string, body?: unknown) {
+    callApi(method, `/api/lessons/${this.slug}/${path}`, body).catch((error: Error) => this.dispatchEvent(new ControlErrorEvent(error.message)));
+  }
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : min;
+}
+
+function describeScenario(scenario: Scenario): string {
+  if (scenario.kind === 'interval') return `Every ${scenario.everyMs / 1000} s`;
+  if (scenario.kind === 'burst') return `Bursts of ${scenario.count} every ${scenario.everyMs / 1000} s`;
+  return 'Only when I say';
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lesson-controls': LessonControls;
+  }
+}

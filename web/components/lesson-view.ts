@@ -1,0 +1,373 @@
+import { Task } from '@lit/task';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { unsafeHTML } from 'lit/directives/unsafe-html.js';
+import type { ClientOptions, FeedSnapshot, LessonDetail } from '../../lessons/lesson.ts';
+import { clientLane, type Lane, type SourceLocation, type TraceEvent } from '../../lessons/trace-event.ts';
+import { callApi } from '../api.ts';
+import { createClientContext } from '../client-context.ts';
+import { LiveTraceController } from '../controllers/live-trace-controller.ts';
+import type { ClientOptionsChangeEvent, ControlErrorEvent, TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
+import { loadLessonClient } from '../lesson-clients.ts';
+import { computeClientStats } from '../lesson-stats.ts';
+import { theme } from '../theme.ts';
+import { formatBytes, formatDuration } from '../timeline-format.ts';
+import './code-panel.ts';
+import './event-timeline.ts';
+import './lesson-controls.ts';
+import './trace-table.ts';
+
+/**
+ * One lesson: its prose in steps, the live timeline of its clients and server, the controls,
+ * and the code that ran. Starts the lesson's browser clients and keeps them running.
+ */
+@customElement('lesson-view')
+export class LessonView extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: grid;
+        grid-template-rows: auto 1fr;
+        height: 100vh;
+        background: var(--wb-bg);
+      }
+      header {
+        display: flex;
+        align-items: baseline;
+        gap: 1rem;
+        padding: 0.6rem 1.25rem;
+        border-bottom: 1px solid var(--wb-border);
+        background: var(--wb-surface);
+      }
+      header a {
+        color: var(--wb-accent);
+        text-decoration: none;
+      }
+      header h1 {
+        font-size: 1.3rem;
+        margin: 0;
+      }
+      header .summary {
+        color: var(--wb-muted);
+        flex: 1;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .status {
+        font-size: 0.85rem;
+        color: var(--wb-muted);
+      }
+      .status[data-status='open']::before {
+        content: '● ';
+        color: var(--wb-server);
+      }
+      .status[data-status='closed']::before {
+        content: '● ';
+        color: var(--wb-error);
+      }
+      main {
+        display: grid;
+        grid-template-columns: minmax(20rem, 30%) 1fr;
+        min-height: 0;
+      }
+      .prose {
+        display: flex;
+        flex-direction: column;
+        min-height: 0;
+        border-right: 1px solid var(--wb-border);
+      }
+      .step-nav {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        padding: 0.6rem 1.25rem;
+        border-bottom: 1px solid var(--wb-border);
+      }
+      .step-nav .count {
+        color: var(--wb-muted);
+        flex: 1;
+      }
+      .step {
+        overflow: auto;
+        padding: 0 1.25rem 2rem;
+        font-size: 1.02rem;
+        line-height: 1.6;
+      }
+      .step h2 {
+        font-size: 1.35rem;
+        margin: 1rem 0 0.5rem;
+      }
+      .step code {
+        font-family: var(--wb-mono);
+        font-size: 0.9em;
+        background: var(--wb-surface-2);
+        padding: 0.1em 0.3em;
+        border-radius: 4px;
+      }
+      .step pre {
+        overflow: auto;
+        padding: 0.75rem;
+        border-radius: var(--wb-radius);
+        font-size: 0.85rem;
+      }
+      .step pre code {
+        background: none;
+        padding: 0;
+      }
+      .workspace {
+        display: grid;
+        grid-template-rows: auto auto auto minmax(12rem, 1fr);
+        gap: 0.6rem;
+        padding: 0.6rem 1rem;
+        min-width: 0;
+        min-height: 0;
+        overflow: auto;
+      }
+      .clients {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+      .client {
+        flex: 1 1 14rem;
+        padding: 0.4rem 0.75rem;
+        border: 1px solid var(--wb-border);
+        border-left: 4px solid var(--wb-client);
+        border-radius: var(--wb-radius);
+        background: var(--wb-surface);
+        font-size: 0.9rem;
+      }
+      .client .name {
+        font-weight: 600;
+      }
+      .client .value {
+        font-family: var(--wb-mono);
+      }
+      .client .figures {
+        color: var(--wb-muted);
+      }
+      .timeline-bar {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        justify-content: flex-end;
+        font-size: 0.85rem;
+      }
+      .timeline-bar .hint {
+        color: var(--wb-muted);
+        flex: 1;
+      }
+      .error {
+        color: var(--wb-error);
+      }
+      code-panel {
+        min-height: 12rem;
+      }
+    `,
+  ];
+
+  /** The lesson to show. */
+  @property() slug = '';
+
+  @state() private _step = stepFromHash();
+  @state() private _options?: ClientOptions;
+  @state() private _shown = new Map<string, FeedSnapshot>();
+  @state() private _activeLine?: SourceLocation;
+  @state() private _pinnedLine?: SourceLocation;
+  @state() private _table = false;
+  @state() private _error?: string;
+
+  private _live?: LiveTraceController;
+  private _stopClients: (() => void)[] = [];
+  private _startedFor?: string;
+  private readonly _onHashChange = () => (this._step = stepFromHash());
+
+  private readonly _lesson = new Task(this, {
+    task: async ([slug], { signal }) => {
+      const res = await fetch(`/api/lessons/${slug}`, { signal });
+      if (!res.ok) throw new Error(res.status === 404 ? `There is no lesson "${slug}".` : `GET /api/lessons/${slug} answered ${res.status}`);
+      return (await res.json()) as LessonDetail;
+    },
+    args: () => [this.slug] as const,
+  });
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    addEventListener('hashchange', this._onHashChange);
+  }
+
+  override disconnectedCallback(): void {
+    removeEventListener('hashchange', this._onHashChange);
+    this._stopAllClients();
+    super.disconnectedCallback();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('slug') && this.slug && this._live?.slug !== this.slug) {
+      this._live = new LiveTraceController(this, this.slug);
+    }
+  }
+
+  protected override updated(): void {
+    const detail = this._detail;
+    if (detail && this._live && this._startedFor !== detail.slug) {
+      this._startedFor = detail.slug;
+      void this._live.synced.then(() => this._startClients());
+    }
+  }
+
+  /** The newest lesson detail: pushed by the server after a change, else the one fetched. */
+  private get _detail(): LessonDetail | undefined {
+    return this._live?.detail ?? this._lesson.value;
+  }
+
+  override render() {
+    const detail = this._detail;
+    if (!detail) {
+      return this._lesson.render({
+        pending: () => html`<p style="padding:2rem">Loading the lesson…</p>`,
+        error: (error) => html`<p class="error" style="padding:2rem">${String(error instanceof Error ? error.message : error)} <a href="/">All lessons</a></p>`,
+      });
+    }
+    const stepIndex = Math.min(this._step, detail.steps.length) - 1;
+    const step = detail.steps[stepIndex];
+    const events = this._live?.events ?? [];
+    const options = this._options ?? detail.options;
+    const stats = computeClientStats(events, detail.clients.map((c) => c.id));
+    const lanes: { lane: Lane; label: string }[] = [
+      { lane: 'feed', label: 'feed' },
+      { lane: 'server', label: 'server' },
+      ...detail.clients.map((c) => ({ lane: clientLane(c.id), label: c.label })),
+    ];
+    const origin = events[0]?.t ?? 0;
+    return html`
+      <header>
+        <a href="/">← Lessons</a>
+        <h1>${String(detail.order).padStart(2, '0')} · ${detail.title}</h1>
+        <span class="summary">${detail.summary}</span>
+        <span class="status" data-status=${this._live?.status ?? 'connecting'}>${this._live?.status === 'open' ? 'live' : this._live?.status}</span>
+      </header>
+      <main>
+        <section class="prose" aria-label="Lesson">
+          <nav class="step-nav" aria-label="Steps">
+            <button ?disabled=${stepIndex <= 0} @click=${() => this._goToStep(stepIndex)} aria-label="Previous step">‹</button>
+            <span class="count">Step ${stepIndex + 1} of ${detail.steps.length}</span>
+            <button ?disabled=${stepIndex >= detail.steps.length - 1} @click=${() => this._goToStep(stepIndex + 2)} aria-label="Next step">›</button>
+          </nav>
+          <article class="step">
+            ${step ? html`<h2>${step.title}</h2>${unsafeHTML(step.html)}` : nothing}
+          </article>
+        </section>
+        <section class="workspace" aria-label="Live demo">
+          <lesson-controls
+            .slug=${detail.slug}
+            .controls=${detail.controls}
+            .options=${options}
+            .settings=${detail.settings}
+            .scenario=${detail.scenario}
+            @client-options-change=${(e: ClientOptionsChangeEvent) => this._restartClients(e.options)}
+            @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
+          ></lesson-controls>
+          <div class="clients">
+            ${detail.clients.map((client) => {
+              const shown = this._shown.get(client.id);
+              const s = stats.find((x) => x.client === client.id)!;
+              return html`<div class="client">
+                <span class="name">${client.label}</span> shows
+                <span class="value">${shown ? `v${shown.version} ${JSON.stringify(shown.value)}` : '—'}</span>
+                <div class="figures">
+                  ${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·
+                  ${formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing}
+                  ${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}
+                  ${s.maxInFlight > 1 ? html` · <strong>${s.maxInFlight} requests in flight at once</strong>` : nothing}
+                </div>
+              </div>`;
+            })}
+          </div>
+          <div>
+            <div class="timeline-bar">
+              <span class="hint">${this._error ? html`<span class="error">${this._error}</span>` : 'Hover an event to light its code; click to pin it.'}</span>
+              <button aria-pressed=${this._table} @click=${() => (this._table = !this._table)}>Table view</button>
+              <button @click=${() => this._clearTrace()}>Clear</button>
+            </div>
+            ${this._table
+              ? html`<trace-table .events=${events} .origin=${origin} @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></trace-table>`
+              : html`<event-timeline
+                  .events=${events}
+                  .lanes=${lanes}
+                  .origin=${origin}
+                  .serverOffsetMs=${this._live?.offsetMs ?? 0}
+                  @timeline-hover=${this._onHover}
+                  @timeline-select=${this._onSelect}
+                ></event-timeline>`}
+          </div>
+          <code-panel .code=${detail.code} .activeLine=${this._activeLine ?? this._pinnedLine} .focusSteps=${step?.focus ?? []}></code-panel>
+        </section>
+      </main>
+    `;
+  }
+
+  private readonly _onHover = (e: TimelineHoverEvent) => (this._activeLine = sourceOf(e.traceEvent));
+  private readonly _onSelect = (e: TimelineSelectEvent) => (this._pinnedLine = sourceOf(e.traceEvent));
+
+  private _goToStep(n: number) {
+    location.hash = `#step-${n}`;
+    const scenario = this._detail?.steps[n - 1]?.scenario;
+    if (scenario) callApi('PUT', `/api/lessons/${this.slug}/scenario`, scenario).catch((error: Error) => (this._error = error.message));
+  }
+
+  private async _startClients() {
+    const detail = this._detail;
+    const live = this._live;
+    if (!detail || !live) return;
+    try {
+      const start = await loadLessonClient(detail.slug);
+      const options = this._options ?? detail.options;
+      for (const client of detail.clients) {
+        const { context, stop } = createClientContext({
+          slug: detail.slug,
+          clientId: client.id,
+          options: { ...options, ...client.options },
+          now: () => live.serverNow(),
+          report: (event) => live.report(event),
+          onShow: (snapshot) => (this._shown = new Map(this._shown).set(client.id, snapshot)),
+        });
+        this._stopClients.push(stop);
+        start(context);
+      }
+    } catch (error) {
+      this._error = error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  private _restartClients(options: ClientOptions) {
+    this._options = options;
+    this._stopAllClients();
+    void this._startClients();
+  }
+
+  private _stopAllClients() {
+    for (const stop of this._stopClients.splice(0)) stop();
+  }
+
+  private _clearTrace() {
+    callApi('DELETE', `/api/trace?lesson=${this.slug}`).catch((error: Error) => (this._error = error.message));
+  }
+}
+
+function stepFromHash(): number {
+  const match = /^#step-(\d+)$/.exec(location.hash);
+  return match ? Math.max(1, Number(match[1])) : 1;
+}
+
+function sourceOf(event: TraceEvent | undefined): SourceLocation | undefined {
+  return event?.source;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lesson-view': LessonView;
+  }
+}

@@ -1,0 +1,48 @@
+import type { TraceEvent } from '../lessons/trace-event.ts';
+import type { ClientOptions } from '../lessons/lesson.ts';
+
+/** The pointer moved onto a timeline event (or off all of them: `traceEvent` is undefined). */
+export class TimelineHoverEvent extends Event {
+  static readonly eventName = 'timeline-hover' as const;
+  constructor(readonly traceEvent: TraceEvent | undefined) {
+    super(TimelineHoverEvent.eventName, { bubbles: true, composed: true });
+  }
+}
+
+/** The user pinned a timeline event by clicking it (or unpinned: `traceEvent` is undefined). */
+export class TimelineSelectEvent extends Event {
+  static readonly eventName = 'timeline-select' as const;
+  constructor(readonly traceEvent: TraceEvent | undefined) {
+    super(TimelineSelectEvent.eventName, { bubbles: true, composed: true });
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    [TimelineHoverEvent.eventName]: TimelineHoverEvent;
+    [TimelineSelectEvent.eventName]: TimelineSelectEvent;
+  }
+}
+
+/** The user changed the lesson clients' options (the clients restart with them). */
+export class ClientOptionsChangeEvent extends Event {
+  static readonly eventName = 'client-options-change' as const;
+  constructor(readonly options: ClientOptions) {
+    super(ClientOptionsChangeEvent.eventName, { bubbles: true, composed: true });
+  }
+}
+
+/** A control failed to reach the workbench (shown by the lesson view). */
+export class ControlErrorEvent extends Event {
+  static readonly eventName = 'control-error' as const;
+  constructor(readonly message: string) {
+    super(ControlErrorEvent.eventName, { bubbles: true, composed: true });
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    [ClientOptionsChangeEvent.eventName]: ClientOptionsChangeEvent;
+    [ControlErrorEvent.eventName]: ControlErrorEvent;
+  }
+}

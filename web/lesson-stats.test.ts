@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { TraceEvent } from '../lessons/trace-event.ts';
+import { computeClientStats } from './lesson-stats.ts';
+
+let seq = 0;
+const at = <E extends Omit<TraceEvent, 'seq' | 'lesson'>>(e: E) => ({ ...e, seq: ++seq, lesson: 'short-polling' }) as unknown as TraceEvent;
+const request = (client: string, conn: string, t: number) => at({ kind: 'client-request', lane: `client:${client}`, client, conn, t, method: 'GET', url: '/data' });
+const response = (client: string, conn: string, t: number) => at({ kind: 'client-response', lane: `client:${client}`, client, conn, t, status: 200 });
+const served = (client: string, status: number, bytes: number) =>
+  at({ kind: 'http-response', lane: 'server', client, conn: 'x', t: 0, status, bytes, headers: {}, durationMs: 1 });
+
+describe('computeClientStats', () => {
+  it('counts requests, answers by status, bytes and what 304s saved', () => {
+    const [a] = computeClientStats([served('a', 200, 300), served('a', 200, 320), served('a', 304, 150), served('a', 304, 150)], ['a']);
+    expect(a).toMatchObject({ statuses: { 200: 2, 304: 2 }, bytes: 920, bytesSaved: 320 });
+  });
+
+  it('finds the most requests in flight at once (setInterval piling up)', () => {
+    const events = [request('a', '1', 0), request('a', '2', 10), request('a', '3', 20), response('a', '1', 30), request('a', '4', 40)];
+    const [a] = computeClientStats(events, ['a']);
+    expect(a).toMatchObject({ requests: 4, maxInFlight: 3 });
+  });
+
+  it('takes the median staleness of the values shown and ignores other clients', () => {
+    const show = (client: string, version: number, staleMs: number) =>
+      at({ kind: 'client-show', lane: `client:${client}`, client, t: 0, version, changedAt: 0, staleMs });
+    const [a, b] = computeClientStats([show('a', 2, 100), show('a', 3, 900), show('a', 4, 300), show('z', 5, 1)], ['a', 'b']);
+    expect(a).toMatchObject({ medianStaleMs: 300, shownVersion: 4 });
+    expect(b).toEqual({ client: 'b', requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, maxInFlight: 0, errors: 0 });
+  });
+});

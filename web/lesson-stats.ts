@@ -1,0 +1,82 @@
+import type { TraceEvent } from '../lessons/trace-event.ts';
+
+/** Figures for one client, read from the trace. */
+export interface ClientStats {
+  client: string;
+  requests: number;
+  /** Answers by status code. */
+  statuses: Record<number, number>;
+  /** Bytes of all answers (status line, headers and body). */
+  bytes: number;
+  /** Bytes that 304 answers saved against the average full answer. */
+  bytesSaved: number;
+  /** Most requests this client had in flight at once. */
+  maxInFlight: number;
+  /** Median age of the value when shown, ms. */
+  medianStaleMs?: number;
+  /** The last version shown. */
+  shownVersion?: number;
+  errors: number;
+}
+
+/** Sums up each client's requests, answers, bytes and staleness from the server's and the page's events. */
+export function computeClientStats(events: readonly TraceEvent[], clients: readonly string[]): ClientStats[] {
+  const stats = new Map(clients.map((client) => [client, emptyStats(client)]));
+  const stale = new Map<string, number[]>();
+  const inFlight = new Map<string, number>();
+  const fullBytes = new Map<string, { sum: number; n: number }>();
+  const notModified = new Map<string, { sum: number; n: number }>();
+
+  for (const e of events) {
+    const s = e.client ? stats.get(e.client) : undefined;
+    if (!s) continue;
+    switch (e.kind) {
+      case 'client-request': {
+        s.requests++;
+        const n = (inFlight.get(s.client) ?? 0) + 1;
+        inFlight.set(s.client, n);
+        s.maxInFlight = Math.max(s.maxInFlight, n);
+        break;
+      }
+      case 'client-response':
+        inFlight.set(s.client, Math.max(0, (inFlight.get(s.client) ?? 0) - 1));
+        break;
+      case 'http-response': {
+        s.statuses[e.status] = (s.statuses[e.status] ?? 0) + 1;
+        s.bytes += e.bytes;
+        const bucket = e.status === 304 ? notModified : e.status === 200 ? fullBytes : undefined;
+        if (bucket) {
+          const b = bucket.get(s.client) ?? { sum: 0, n: 0 };
+          bucket.set(s.client, { sum: b.sum + e.bytes, n: b.n + 1 });
+        }
+        break;
+      }
+      case 'client-show':
+        s.shownVersion = e.version;
+        stale.set(s.client, [...(stale.get(s.client) ?? []), e.staleMs]);
+        break;
+      case 'client-error':
+        s.errors++;
+        break;
+    }
+  }
+
+  for (const s of stats.values()) {
+    const full = fullBytes.get(s.client);
+    const saved = notModified.get(s.client);
+    if (full && saved) s.bytesSaved = Math.max(0, Math.round(saved.n * (full.sum / full.n) - saved.sum));
+    const ages = stale.get(s.client);
+    if (ages) s.medianStaleMs = median(ages);
+  }
+  return [...stats.values()];
+}
+
+function emptyStats(client: string): ClientStats {
+  return { client, requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, maxInFlight: 0, errors: 0 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

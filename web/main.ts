@@ -1,0 +1,1 @@
+import './components/workbench-app.ts';
