@@ -2,6 +2,8 @@
  * Shared types between a lesson's code, the workbench server and the page. A lesson's
  * `server.ts` default-exports a `LessonServer`; its `client.ts` default-exports a `LessonClient`.
  */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Router } from 'express';
 import type { SourceLocation } from './trace-event.ts';
 
@@ -41,7 +43,15 @@ export interface LessonContext<T = unknown> {
   settings(): LessonSettings;
   /** Aborted when this version of the lesson code is replaced or stopped. */
   signal: AbortSignal;
+  /**
+   * Takes the WebSocket upgrades for `path` under the lesson's API (`'/chat'` is
+   * `/lessons/<slug>/api/chat`); hand them to a `ws` server made with `{ noServer: true }`.
+   */
+  onUpgrade(path: string, handler: UpgradeHandler): void;
 }
+
+/** Handles one HTTP upgrade request (as Node's `'upgrade'` event gives it). */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /** The default export of a lesson's server.ts. */
 export type LessonServer<T = unknown> = (context: LessonContext<T>) => Router;

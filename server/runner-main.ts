@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import express, { type ErrorRequestHandler, type Router } from 'express';
-import type { FeedSnapshot, LessonContext, LessonServer, LessonSettings } from '../lessons/lesson.ts';
+import type { FeedSnapshot, LessonContext, LessonServer, LessonSettings, UpgradeHandler } from '../lessons/lesson.ts';
 import type { TraceInput } from '../lessons/trace-event.ts';
 import { createLessonLocator, locateError } from './lesson-locator.ts';
 import type { FromRunnerMessage, ToRunnerMessage } from './runner-protocol.ts';
@@ -33,11 +33,25 @@ let settings: LessonSettings = { latencyMs: 0, timeScale: 1 };
 const feedListeners = new Set<(snapshot: FeedSnapshot) => void>();
 const abort = new AbortController();
 let sourcePath = '';
+let apiBase = '';
+const upgrades = new Map<string, UpgradeHandler>();
 
 const app = express();
 app.disable('x-powered-by');
 app.set('etag', false); // lessons decide about ETags themselves
 const server = createServer(app);
+server.on('upgrade', (req, socket, head) => {
+  socket.on('error', () => socket.destroy());
+  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  const handler = pathname.startsWith(`${apiBase}/`) ? upgrades.get(pathname.slice(apiBase.length)) : undefined;
+  if (!handler) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  try {
+    handler(req, socket, head);
+  } catch (error) {
+    reportRuntimeError(error);
+    socket.destroy();
+  }
+});
 
 process.on('message', (message: ToRunnerMessage) => {
   if (message.type === 'load') void load(message);
@@ -78,6 +92,7 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
   feedSnapshot = message.feed;
   settings = message.settings;
   sourcePath = message.sourcePath;
+  apiBase = `/lessons/${message.slug}/api`;
   const context: LessonContext = {
     slug: message.slug,
     feed: {
@@ -89,6 +104,9 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
     },
     settings: () => settings,
     signal: abort.signal,
+    onUpgrade(path, handler) {
+      upgrades.set(path.startsWith('/') ? path : `/${path}`, handler);
+    },
   };
   let router: Router;
   try {
@@ -102,7 +120,7 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
   }
   const locate = createLessonLocator(message.modulePath, 'server.ts');
   app.use(
-    `/lessons/${message.slug}/api`,
+    apiBase,
     traceHttpMiddleware({ emit, locate }),
     function injectLatency(_req, _res, next) {
       const ms = settings.latencyMs * settings.timeScale;

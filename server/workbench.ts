@@ -20,6 +20,8 @@ export interface WorkbenchOptions {
   hmr?: boolean;
   /** Reload lessons when their files change on disk. @default true */
   watch?: boolean;
+  /** Where the lesson folders are. @default `<root>/lessons` */
+  lessonsDir?: string;
 }
 
 export interface Workbench {
@@ -33,8 +35,7 @@ export interface Workbench {
 }
 
 /** Assembles the workbench (nothing listens until `listen`). */
-export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = true }: WorkbenchOptions): Promise<Workbench> {
-  const lessonsDir = join(root, 'lessons');
+export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = true, lessonsDir = join(root, 'lessons') }: WorkbenchOptions): Promise<Workbench> {
   const hub = createTraceHub();
   const buildRoot = join(root, '.workbench', `build-${process.pid}`);
   const entries = await loadLessonCatalog(lessonsDir);
