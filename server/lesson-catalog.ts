@@ -63,7 +63,13 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
 function splitFrontMatter(markdown: string, folder: string): { front: Record<string, unknown>; body: string } {
   const match = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/.exec(markdown);
   if (!match) return { front: {}, body: markdown };
-  const front = parseYaml(match[1]!) as unknown;
+  let front: unknown;
+  try {
+    front = parseYaml(match[1]!);
+  } catch (error) {
+    // Name the file: at startup this error stops the workbench, and YAML's own message does not say which lesson.
+    throw new Error(`lessons/${folder}/lesson.md: front matter: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   if (!front || typeof front !== 'object') throw new Error(`lessons/${folder}/lesson.md: front matter must be a YAML mapping`);
   return { front: front as Record<string, unknown>, body: markdown.slice(match[0].length) };
 }
