@@ -19,7 +19,7 @@ export interface FrontendOptions {
 
 /** Creates the frontend for `mode`: the page's routes (`/`, `/lessons/<slug>/`) and its assets. */
 export async function createFrontend({ root, mode, hmrServer }: FrontendOptions): Promise<Frontend> {
-  const router = Router();
+  const router = Router({ strict: true }); // `/lessons/x` and `/lessons/x/` are different pages here
   router.get('/lessons/:slug', (req, res) => res.redirect(301, `/lessons/${encodeURIComponent(req.params.slug)}/`));
 
   if (mode === 'prod') {

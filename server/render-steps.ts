@@ -23,15 +23,15 @@ export async function renderLessonSteps(body: string): Promise<LessonStep[]> {
       },
     },
   });
-  const parts = body.split(/^## +/m);
-  const intro = parts.shift()!.trim();
-  const steps: LessonStep[] = [];
-  if (intro) steps.push(await renderStep('Introduction', intro, marked));
-  for (const part of parts) {
-    const newline = part.indexOf('\n');
-    const title = (newline === -1 ? part : part.slice(0, newline)).trim();
-    steps.push(await renderStep(title, newline === -1 ? '' : part.slice(newline + 1), marked));
+  // Split at level-2 headings as markdown sees them (a `## ` line inside a code block is not one).
+  const parts: { title: string; markdown: string }[] = [{ title: 'Introduction', markdown: '' }];
+  for (const token of marked.lexer(body)) {
+    if (token.type === 'heading' && token.depth === 2) parts.push({ title: token.text, markdown: '' });
+    else parts.at(-1)!.markdown += token.raw;
   }
+  if (!parts[0]!.markdown.trim()) parts.shift();
+  const steps: LessonStep[] = [];
+  for (const part of parts) steps.push(await renderStep(part.title, part.markdown, marked));
   return steps;
 }
 

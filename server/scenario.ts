@@ -33,7 +33,8 @@ export function createScenarioDriver(feed: Feed, scenario: Scenario, timeScale =
     if (s.kind === 'interval') interval = setInterval(change, s.everyMs * scale).unref();
     if (s.kind === 'burst') {
       interval = setInterval(() => {
-        for (let i = 0; i < s.count; i++) later(i * s.gapMs * scale);
+        change();
+        for (let i = 1; i < s.count; i++) later(i * s.gapMs * scale);
       }, s.everyMs * scale).unref();
     }
   };

@@ -69,7 +69,7 @@ export class LessonView extends LitElement {
       }
       main {
         display: grid;
-        grid-template-columns: minmax(20rem, 30%) 1fr;
+        grid-template-columns: minmax(18rem, 27%) 1fr;
         min-height: 0;
       }
       .prose {
@@ -117,9 +117,9 @@ export class LessonView extends LitElement {
         padding: 0;
       }
       .workspace {
-        display: grid;
-        grid-template-rows: auto auto auto minmax(12rem, 1fr);
-        gap: 0.6rem;
+        display: flex;
+        flex-direction: column;
+        gap: 0.5rem;
         padding: 0.6rem 1rem;
         min-width: 0;
         min-height: 0;
@@ -132,7 +132,7 @@ export class LessonView extends LitElement {
       }
       .client {
         flex: 1 1 14rem;
-        padding: 0.4rem 0.75rem;
+        padding: 0.3rem 0.75rem;
         border: 1px solid var(--wb-border);
         border-left: 4px solid var(--wb-client);
         border-radius: var(--wb-radius);
@@ -148,22 +148,19 @@ export class LessonView extends LitElement {
       .client .figures {
         color: var(--wb-muted);
       }
-      .timeline-bar {
+      .view-buttons {
         display: flex;
-        gap: 0.5rem;
-        align-items: center;
-        justify-content: flex-end;
-        font-size: 0.85rem;
-      }
-      .timeline-bar .hint {
-        color: var(--wb-muted);
-        flex: 1;
+        flex-direction: column;
+        gap: 0.3rem;
+        justify-content: center;
       }
       .error {
         color: var(--wb-error);
+        margin: 0;
       }
       code-panel {
-        min-height: 12rem;
+        flex: 1 0 16rem;
+        min-height: 16rem;
       }
     `,
   ];
@@ -274,35 +271,33 @@ export class LessonView extends LitElement {
             ${detail.clients.map((client) => {
               const shown = this._shown.get(client.id);
               const s = stats.find((x) => x.client === client.id)!;
-              return html`<div class="client">
+              return html`<div class="client" data-client=${client.id}>
                 <span class="name">${client.label}</span> shows
                 <span class="value">${shown ? `v${shown.version} ${JSON.stringify(shown.value)}` : '—'}</span>
                 <div class="figures">
                   ${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·
                   ${formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing}
                   ${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}
-                  ${s.maxInFlight > 1 ? html` · <strong>${s.maxInFlight} requests in flight at once</strong>` : nothing}
+                  ${s.maxInFlight > 1 ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>` : nothing}
                 </div>
               </div>`;
             })}
-          </div>
-          <div>
-            <div class="timeline-bar">
-              <span class="hint">${this._error ? html`<span class="error">${this._error}</span>` : 'Hover an event to light its code; click to pin it.'}</span>
+            <div class="view-buttons">
               <button aria-pressed=${this._table} @click=${() => (this._table = !this._table)}>Table view</button>
-              <button @click=${() => this._clearTrace()}>Clear</button>
+              <button @click=${() => this._clearTrace()} title="Forget the events recorded so far">Clear</button>
             </div>
-            ${this._table
-              ? html`<trace-table .events=${events} .origin=${origin} @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></trace-table>`
-              : html`<event-timeline
-                  .events=${events}
-                  .lanes=${lanes}
-                  .origin=${origin}
-                  .serverOffsetMs=${this._live?.offsetMs ?? 0}
-                  @timeline-hover=${this._onHover}
-                  @timeline-select=${this._onSelect}
-                ></event-timeline>`}
           </div>
+          ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
+          ${this._table
+            ? html`<trace-table .events=${events} .origin=${origin} @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></trace-table>`
+            : html`<event-timeline
+                .events=${events}
+                .lanes=${lanes}
+                .origin=${origin}
+                .serverOffsetMs=${this._live?.offsetMs ?? 0}
+                @timeline-hover=${this._onHover}
+                @timeline-select=${this._onSelect}
+              ></event-timeline>`}
           <code-panel .code=${detail.code} .activeLine=${this._activeLine ?? this._pinnedLine} .focusSteps=${step?.focus ?? []}></code-panel>
         </section>
       </main>

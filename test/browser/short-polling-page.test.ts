@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { launchChromium } from '../setup/chromium.ts';
+import { startWorkbench, waitFor } from '../setup/workbench.ts';
+
+describe('the short-polling lesson page in Chromium', () => {
+  it('lists the lessons on the home page and links to each', async () => {
+    const [{ url }, browser] = await Promise.all([startWorkbench(), launchChromium()]);
+    const page = await browser.newPage();
+    await page.goto(`${url}/`);
+    const link = page.locator('lesson-list a', { hasText: 'Short polling' });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe('/lessons/short-polling/');
+  });
+
+  it('draws live polls on the timeline, and hovering an answer lights the line of code that wrote it', async () => {
+    const [{ url }, browser] = await Promise.all([startWorkbench(), launchChromium()]);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${url}/lessons/short-polling/`);
+
+    // Playwright's CSS locators pierce open shadow roots: these are the SVG shapes in <event-timeline>.
+    await waitFor(async () => (await page.locator('event-timeline .request').count()) >= 3, { what: '3 polls on the timeline', timeoutMs: 15_000 });
+    const response = page.locator('event-timeline .response').first();
+    await response.waitFor();
+    await response.hover({ force: true });
+
+    const lit = page.locator('code-panel .line.active-line');
+    await lit.waitFor();
+    expect(await lit.getAttribute('data-line')).toMatch(/^\d+$/);
+    expect(await lit.textContent()).toContain('res.json(');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a feed change posted from outside on the next poll, joined to the change on the timeline', async () => {
+    const [{ url }, browser] = await Promise.all([startWorkbench(), launchChromium()]);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${url}/lessons/short-polling/`);
+    await page.locator('event-timeline .request').first().waitFor({ timeout: 15_000 });
+
+    const post = await fetch(`${url}/api/lessons/short-polling/feed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: { headline: 'from the test' } }),
+    });
+    const { version } = (await post.json()) as { version: number };
+    const card = page.locator('lesson-view .client[data-client="chained"] .value');
+    await waitFor(async () => (await card.textContent())?.includes(`v${version} {"headline":"from the test"}`), { what: `v${version} shown`, timeoutMs: 10_000 });
+    await page.locator(`event-timeline .feed-change[data-version="${version}"]`).waitFor();
+    await page.locator(`event-timeline .link[data-version="${version}"]`).first().waitFor();
+  });
+});
