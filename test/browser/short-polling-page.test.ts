@@ -4,7 +4,7 @@ import { startWorkbench, waitFor } from '../setup/workbench.ts';
 
 describe('the short-polling lesson page in Chromium', () => {
   it('lists the lessons on the home page and links to each', async () => {
-    const [{ url }, browser] = await Promise.all([startWorkbench(), launchChromium()]);
+    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
     const page = await browser.newPage();
     await page.goto(`${url}/`);
     const link = page.locator('lesson-list a', { hasText: 'Short polling' });
@@ -13,7 +13,7 @@ describe('the short-polling lesson page in Chromium', () => {
   });
 
   it('draws live polls on the timeline, and hovering an answer lights the line of code that wrote it', async () => {
-    const [{ url }, browser] = await Promise.all([startWorkbench(), launchChromium()]);
+    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
@@ -21,9 +21,8 @@ describe('the short-polling lesson page in Chromium', () => {
 
     // Playwright's CSS locators pierce open shadow roots: these are the SVG shapes in <event-timeline>.
     await waitFor(async () => (await page.locator('event-timeline .request').count()) >= 3, { what: '3 polls on the timeline', timeoutMs: 15_000 });
-    const response = page.locator('event-timeline .response').first();
-    await response.waitFor();
-    await response.hover({ force: true });
+    // The timeline scrolls live, so point at the shape itself rather than at screen coordinates.
+    await page.locator('event-timeline .response').first().dispatchEvent('mouseover');
 
     const lit = page.locator('code-panel .line.active-line');
     await lit.waitFor();
@@ -33,7 +32,7 @@ describe('the short-polling lesson page in Chromium', () => {
   });
 
   it('shows a feed change posted from outside on the next poll, joined to the change on the timeline', async () => {
-    const [{ url }, browser] = await Promise.all([startWorkbench(), launchChromium()]);
+    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${url}/lessons/short-polling/`);
     await page.locator('event-timeline .request').first().waitFor({ timeout: 15_000 });

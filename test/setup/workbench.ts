@@ -39,12 +39,14 @@ export async function startWorkbench({
   return { workbench, url, lessonsDir };
 }
 
+type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
+
 /** Waits until `check` returns something truthy (polling every 20 ms), or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, what = 'condition' } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, what = 'condition' } = {}): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value as Truthy<T>;
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

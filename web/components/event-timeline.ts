@@ -1,0 +1,904 @@
+import { LitElement, css, html, nothing, svg, type PropertyValues, type SVGTemplateResult } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type { TraceEvent } from '../../lessons/trace-event.ts';
+import { TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
+import { theme } from '../theme.ts';
+import { describeEvent, formatDuration, requestsByConn, summarizeEvent, type RequestContext } from '../timeline-format.ts';
+import {
+  findEventBySeq,
+  layoutTimeline,
+  type TimelineArrow,
+  type TimelineBar,
+  type TimelineLaneSpec,
+  type TimelineLayout,
+  type TimelineLink,
+  type TimelineMarker,
+  type TimelineShape,
+  type TimelineTick,
+} from '../timeline-layout.ts';
+
+/** Height of one lane, px. */
+export const LANE_HEIGHT = 56;
+/** Height of the time axis under the lanes, px. */
+export const AXIS_HEIGHT = 30;
+/** Width of the lane label column, px. */
+export const LABEL_WIDTH = 132;
+/** Window widths the zoom buttons step through, ms. */
+export const WINDOW_STEPS_MS = [1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000] as const;
+
+const MIN_WINDOW_MS = WINDOW_STEPS_MS[0];
+const MAX_WINDOW_MS = WINDOW_STEPS_MS[WINDOW_STEPS_MS.length - 1];
+const DRAG_THRESHOLD_PX = 3;
+const SLOT_OFFSETS = [0, -13, 13];
+const TOOLTIP_WIDTH = 340;
+
+interface Anchor {
+  key: string;
+  seq: number;
+}
+
+/**
+ * Draws a lesson's trace as lanes of arrows, bars and markers over time, scrolling live.
+ * @fires timeline-hover - The pointer moved onto a shape (`traceEvent`) or off all of them (undefined).
+ * @fires timeline-select - A shape was clicked and pinned (`traceEvent`), or unpinned by a click on empty space (undefined).
+ */
+@customElement('event-timeline')
+export class EventTimeline extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: block;
+        position: relative;
+        background: var(--wb-bg);
+        border: 1px solid var(--wb-border);
+        border-radius: var(--wb-radius);
+        font-size: 14px;
+      }
+      .toolbar {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        padding: 0.4rem 0.6rem;
+        border-bottom: 1px solid var(--wb-border);
+      }
+      .toolbar .window {
+        min-width: 4.5rem;
+        text-align: center;
+        font-variant-numeric: tabular-nums;
+      }
+      .toolbar .hint {
+        color: var(--wb-muted);
+        font-size: 13px;
+      }
+      .plot {
+        position: relative;
+        user-select: none;
+      }
+      .plot.paused {
+        cursor: grab;
+      }
+      .plot.dragging {
+        cursor: grabbing;
+      }
+      svg {
+        display: block;
+        font-family: var(--wb-font);
+        font-size: 13px;
+      }
+      .lane-bg {
+        fill: var(--wb-bg);
+      }
+      .lane-bg.odd {
+        fill: var(--wb-surface);
+      }
+      .lane-label {
+        font-size: 14px;
+        font-weight: 600;
+        fill: var(--wb-client);
+      }
+      .lane-label.feed {
+        fill: var(--wb-feed);
+      }
+      .lane-label.server {
+        fill: var(--wb-server);
+      }
+      .lane-label.extra {
+        font-style: italic;
+      }
+      .grid {
+        stroke: var(--wb-border);
+        stroke-width: 1;
+      }
+      .axis-label {
+        fill: var(--wb-muted);
+        font-size: 13px;
+      }
+      .now-line {
+        stroke: var(--wb-accent);
+        stroke-width: 1.5;
+        opacity: 0.7;
+      }
+      .shape text {
+        fill: var(--wb-text);
+        font-size: 13px;
+        paint-order: stroke;
+        stroke: var(--wb-bg);
+        stroke-width: 3px;
+        stroke-linejoin: round;
+        pointer-events: none;
+      }
+      .hit {
+        fill: transparent;
+        stroke: transparent;
+        stroke-width: 12px;
+      }
+      .shape {
+        cursor: pointer;
+      }
+      .shape.hovered,
+      .shape.selected {
+        filter: drop-shadow(0 0 3px var(--wb-accent));
+      }
+      .shape.selected .body {
+        stroke-width: 3.5px;
+      }
+
+      .arrow .body {
+        stroke-width: 2px;
+        fill: none;
+      }
+      .request .body {
+        stroke: var(--wb-client);
+      }
+      .response .body {
+        stroke: var(--wb-server);
+      }
+      .response.status-3xx .body {
+        stroke: var(--wb-muted);
+      }
+      .response.status-204 .body {
+        stroke: var(--wb-held);
+      }
+      .response.status-4xx .body,
+      .response.status-5xx .body {
+        stroke: var(--wb-error);
+      }
+      .response.status-4xx text,
+      .response.status-5xx text {
+        fill: var(--wb-error);
+      }
+      .in-flight .body,
+      .lost .body,
+      .unanswered .body {
+        stroke-dasharray: 5 4;
+      }
+      .lost .body,
+      .unanswered .body {
+        opacity: 0.6;
+      }
+      .head-request {
+        fill: var(--wb-client);
+      }
+      .head-response {
+        fill: var(--wb-server);
+      }
+      .head-muted {
+        fill: var(--wb-muted);
+      }
+      .head-held {
+        fill: var(--wb-held);
+      }
+      .head-error {
+        fill: var(--wb-error);
+      }
+
+      .bar .body {
+        stroke: none;
+      }
+      .hold .body {
+        fill: var(--wb-server);
+        opacity: 0.45;
+      }
+      .hold.held .body {
+        fill: var(--wb-held);
+        opacity: 0.85;
+      }
+      .hold.aborted .body,
+      .hold.cut .body {
+        fill: var(--wb-error);
+        opacity: 0.6;
+      }
+      .hold.open .body,
+      .stream.open .body,
+      .ws.open .body {
+        animation: pulse 1.6s ease-in-out infinite;
+      }
+      .stream .body {
+        fill: var(--wb-stream);
+        opacity: 0.5;
+      }
+      .ws .body {
+        fill: var(--wb-accent);
+        opacity: 0.45;
+      }
+      .client-side .body {
+        opacity: 0.3;
+      }
+      .showing .body {
+        opacity: 0.5;
+      }
+      .showing.staleness-low .body {
+        fill: var(--wb-server);
+      }
+      .showing.staleness-medium .body {
+        fill: var(--wb-held);
+      }
+      .showing.staleness-high .body {
+        fill: var(--wb-error);
+      }
+      .showing .outdated-part {
+        fill: url(#outdated-hatch);
+      }
+      .chunk .body {
+        fill: var(--wb-stream);
+      }
+      .frame.in .body {
+        fill: var(--wb-client);
+      }
+      .frame.out .body {
+        fill: var(--wb-server);
+      }
+      .frame.op-ping .body,
+      .frame.op-pong .body {
+        opacity: 0.6;
+      }
+      .frame.op-close .body {
+        fill: var(--wb-error);
+      }
+      .feed-change .body {
+        fill: var(--wb-feed);
+      }
+      .feed-change text {
+        fill: var(--wb-feed);
+      }
+      .show .body {
+        fill: var(--wb-client);
+        stroke: var(--wb-bg);
+        stroke-width: 1.5px;
+      }
+      .link .body {
+        stroke: var(--wb-feed);
+        stroke-width: 1.5px;
+        stroke-dasharray: 6 4;
+        opacity: 0.8;
+      }
+      .link text {
+        fill: var(--wb-feed);
+      }
+      .link.staleness-high text {
+        fill: var(--wb-error);
+      }
+      .reload .body {
+        stroke: var(--wb-reload);
+        stroke-width: 2px;
+        stroke-dasharray: 7 4;
+      }
+      .reload text {
+        fill: var(--wb-reload);
+        font-weight: 600;
+      }
+      .error .body {
+        fill: var(--wb-error);
+      }
+      .error text {
+        fill: var(--wb-error);
+      }
+      @keyframes pulse {
+        50% {
+          opacity: 0.95;
+        }
+      }
+      @media (prefers-reduced-motion: reduce) {
+        .hold.open .body,
+        .stream.open .body,
+        .ws.open .body {
+          animation: none;
+        }
+      }
+
+      .tooltip {
+        position: absolute;
+        z-index: 2;
+        width: max-content;
+        max-width: ${TOOLTIP_WIDTH}px;
+        padding: 0.5rem 0.7rem;
+        background: var(--wb-surface-2);
+        border: 1px solid var(--wb-border);
+        border-radius: var(--wb-radius);
+        box-shadow: 0 6px 24px rgb(0 0 0 / 0.45);
+        font-size: 13px;
+        line-height: 1.4;
+        pointer-events: none;
+      }
+      .tooltip.flip {
+        transform: translateX(-100%);
+      }
+      .tooltip.above {
+        transform: translateY(-100%);
+      }
+      .tooltip.flip.above {
+        transform: translate(-100%, -100%);
+      }
+      .tooltip.pinned {
+        pointer-events: auto;
+        border-color: var(--wb-accent);
+      }
+      .tooltip .title {
+        font-weight: 600;
+        margin-bottom: 0.3rem;
+        overflow-wrap: anywhere;
+      }
+      .tooltip dl {
+        display: grid;
+        grid-template-columns: auto 1fr;
+        gap: 0.1rem 0.7rem;
+        margin: 0;
+      }
+      .tooltip dt {
+        color: var(--wb-muted);
+      }
+      .tooltip dd {
+        margin: 0;
+        font-family: var(--wb-mono);
+        overflow-wrap: anywhere;
+      }
+      .tooltip .pin-hint {
+        margin-top: 0.3rem;
+        color: var(--wb-muted);
+      }
+    `,
+  ];
+
+  /** The trace to draw, ordered by seq. Owned by the parent; never mutated here. */
+  @property({ attribute: false }) events: readonly TraceEvent[] = [];
+
+  /** The lesson's lanes in display order; lanes met in the trace but not listed are appended. */
+  @property({ attribute: false }) lanes: readonly TimelineLaneSpec[] = [];
+
+  /** Server ms shown as time zero on the axis (defaults to the first event's time). */
+  @property({ type: Number }) origin?: number;
+
+  /** Server clock minus browser clock, ms: `now` is `Date.now() + serverOffsetMs`. */
+  @property({ type: Number, attribute: 'server-offset-ms' }) serverOffsetMs = 0;
+
+  /** Start paused (setting it later pauses or resumes, like the Pause/Live button). */
+  @property({ type: Boolean }) paused = false;
+
+  /** Width of the visible window, ms (the zoom buttons change the shown width from here). */
+  @property({ type: Number, attribute: 'window-ms' }) windowMs = 20_000;
+
+  @state() private _paused = false;
+  @state() private _windowMs = 20_000;
+  /** Right edge of the window while paused, server ms. */
+  @state() private _to = 0;
+  @state() private _hostWidth = 0;
+  @state() private _hovered?: Anchor;
+  @state() private _pinned?: Anchor;
+  @state() private _dragging = false;
+
+  private _layout?: TimelineLayout;
+  private _requests = new Map<string, RequestContext>();
+  private _frame?: number;
+  private _resizeObserver?: ResizeObserver;
+  private _drag?: { pointerId: number; x: number; to: number; moved: boolean };
+  private _suppressClick = false;
+
+  // Capture-phase listeners on the svg see enter/leave events, which do not bubble, from every shape.
+  private readonly _overListener = { handleEvent: (e: Event) => this._onOver(e), capture: true };
+  private readonly _outListener = { handleEvent: (e: Event) => this._onOut(e), capture: true };
+  private readonly _clickListener = { handleEvent: (e: Event) => this._onClick(e), capture: true };
+  private readonly _wheelListener = { handleEvent: (e: WheelEvent) => this._onWheel(e), passive: false };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (typeof ResizeObserver !== 'undefined') {
+      this._resizeObserver ??= new ResizeObserver((entries) => {
+        const width = entries[entries.length - 1]?.contentRect.width ?? 0;
+        if (Math.abs(width - this._hostWidth) >= 0.5) this._hostWidth = width;
+      });
+      this._resizeObserver.observe(this);
+    }
+    this._syncLoop();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this._resizeObserver?.disconnect();
+    this._stopLoop();
+  }
+
+  /** The current server time, ms. */
+  private _now(): number {
+    return Date.now() + this.serverOffsetMs;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('paused') && this.paused !== this._paused) this._setPaused(this.paused);
+    if (changed.has('windowMs')) this._windowMs = clampWindow(this.windowMs);
+    if (changed.has('events')) {
+      this._requests = requestsByConn(this.events);
+      // A cleared or replaced trace drops what was hovered or pinned (silently: the user did nothing).
+      if (this._pinned && !findEventBySeq(this.events, this._pinned.seq)) this._pinned = undefined;
+      if (this._hovered && !findEventBySeq(this.events, this._hovered.seq)) this._hovered = undefined;
+    }
+    if (this._hostWidth === 0 && this.isConnected) this._hostWidth = this.clientWidth;
+    const now = this._now();
+    const to = this._paused ? this._to : now;
+    this._layout = layoutTimeline({
+      events: this.events,
+      lanes: this.lanes,
+      from: to - this._windowMs,
+      to,
+      now,
+      width: this._plotWidth(),
+      origin: this.origin ?? this.events[0]?.t ?? to - this._windowMs,
+    });
+  }
+
+  protected override updated(): void {
+    this._syncLoop();
+  }
+
+  override render() {
+    const layout = this._layout!;
+    const plotWidth = this._plotWidth();
+    const lanesHeight = layout.lanes.length * LANE_HEIGHT;
+    const height = lanesHeight + AXIS_HEIGHT;
+    const width = LABEL_WIDTH + plotWidth;
+    const now = this._paused ? undefined : plotWidth;
+    return html`
+      <div class="toolbar">
+        <button class="live-toggle" title=${this._paused ? 'Follow the live edge again' : 'Stop scrolling to inspect'} @click=${this._toggleLive}>
+          ${this._paused ? 'Go live' : 'Pause'}
+        </button>
+        <button
+          class="zoom-in"
+          aria-label="Zoom in"
+          title="Zoom in (Ctrl/⌘ + wheel)"
+          ?disabled=${this._windowMs <= MIN_WINDOW_MS}
+          @click=${() => this._zoomStep(-1)}
+        >+</button>
+        <span class="window" aria-live="polite">${formatDuration(this._windowMs)}</span>
+        <button
+          class="zoom-out"
+          aria-label="Zoom out"
+          title="Zoom out (Ctrl/⌘ + wheel)"
+          ?disabled=${this._windowMs >= MAX_WINDOW_MS}
+          @click=${() => this._zoomStep(1)}
+        >−</button>
+        <span class="hint">${this._paused ? 'Paused · wheel or drag to pan' : 'Live'} · hover a shape for details, click to pin it</span>
+      </div>
+      <div class="plot ${this._paused ? 'paused' : ''} ${this._dragging ? 'dragging' : ''}" @wheel=${this._wheelListener}>
+        <svg
+          width=${width}
+          height=${height}
+          viewBox="0 0 ${width} ${height}"
+          role="img"
+          aria-label="Timeline of ${this.events.length} trace events over the last ${formatDuration(this._windowMs)}; the table view lists them as text"
+          @mouseover=${this._overListener}
+          @mouseenter=${this._overListener}
+          @pointerover=${this._overListener}
+          @pointerenter=${this._overListener}
+          @mouseout=${this._outListener}
+          @mouseleave=${this._outListener}
+          @pointerout=${this._outListener}
+          @pointerleave=${this._outListener}
+          @click=${this._clickListener}
+          @pointerdown=${this._onPointerDown}
+          @pointermove=${this._onPointerMove}
+          @pointerup=${this._onPointerUp}
+          @pointercancel=${this._onPointerUp}
+        >
+          ${this._renderDefs()}
+          ${layout.lanes.map(
+            (lane) => svg`<rect class="lane-bg ${lane.index % 2 ? 'odd' : 'even'}" x="0" y=${lane.index * LANE_HEIGHT} width=${width} height=${LANE_HEIGHT}></rect>`,
+          )}
+          <svg class="plot-area" x=${LABEL_WIDTH} y="0" width=${plotWidth} height=${height} overflow="hidden">
+            ${repeat(
+              layout.axis,
+              (tick) => tick.key,
+              (tick) => svg`<g class="axis-tick">
+                <line class="grid" x1=${px(tick.x)} x2=${px(tick.x)} y1="0" y2=${lanesHeight + 6}></line>
+                <text class="axis-label" x=${px(tick.x)} y=${lanesHeight + 21} text-anchor=${textAnchor(tick.x, plotWidth)}>${tick.label}</text>
+              </g>`,
+            )}
+            ${repeat(layout.bars, (s) => s.key, (s) => this._renderBar(s))}
+            ${repeat(layout.links, (s) => s.key, (s) => this._renderLink(s))}
+            ${repeat(layout.arrows, (s) => s.key, (s) => this._renderArrow(s))}
+            ${repeat(layout.ticks, (s) => s.key, (s) => this._renderTick(s))}
+            ${repeat(layout.markers, (s) => s.key, (s) => this._renderMarker(s, lanesHeight))}
+            ${now === undefined ? nothing : svg`<line class="now-line" x1=${px(now - 1)} x2=${px(now - 1)} y1="0" y2=${lanesHeight}></line>`}
+          </svg>
+          <line class="grid" x1=${LABEL_WIDTH - 0.5} x2=${LABEL_WIDTH - 0.5} y1="0" y2=${lanesHeight}></line>
+          ${layout.lanes.map(
+            (lane) => svg`<text class="lane-label ${laneKind(lane.lane)} ${lane.extra ? 'extra' : ''}" x="12" y=${lane.index * LANE_HEIGHT + LANE_HEIGHT / 2 + 5}>
+              ${truncate(lane.label, 15)}<title>${lane.lane}</title>
+            </text>`,
+          )}
+        </svg>
+        ${this._renderTooltip(layout, plotWidth)}
+      </div>
+    `;
+  }
+
+  private _renderDefs(): SVGTemplateResult {
+    // Shape class names (.request, .error …) stay off these, so tests querying them find shapes only.
+    const head = (id: string) => svg`
+      <marker id=${id} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="5" markerHeight="5" orient="auto-start-reverse">
+        <path class=${id} d="M0,0 L10,5 L0,10 z"></path>
+      </marker>`;
+    return svg`<defs>
+      ${head('head-request')}
+      ${head('head-response')}
+      ${head('head-muted')}
+      ${head('head-held')}
+      ${head('head-error')}
+      <pattern id="outdated-hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+        <rect width="6" height="6" fill="var(--wb-error)" opacity="0.25"></rect>
+        <line x1="0" y1="0" x2="0" y2="6" stroke="var(--wb-error)" stroke-width="3"></line>
+      </pattern>
+    </defs>`;
+  }
+
+  private _shapeClass(shape: TimelineShape, family: string): string {
+    const state = [
+      shape.key === this._hovered?.key ? 'hovered' : '',
+      shape.key === this._pinned?.key ? 'selected' : '',
+    ].join(' ');
+    return `shape ${family} ${shape.classes.join(' ')} ${state}`;
+  }
+
+  private _renderArrow(a: TimelineArrow): SVGTemplateResult {
+    const cls = this._shapeClass(a, 'arrow');
+    const oneSided = a.lane1 === a.lane2 && a.x1 === a.x2;
+    let x1 = a.x1;
+    let y1: number;
+    let x2 = a.x2;
+    let y2: number;
+    const serverY = (lane: number) => laneCenter(lane) + (SLOT_OFFSETS[a.slot] ?? 0);
+    if (oneSided) {
+      // No other side to point at: a short stub into (request) or out of (response) the lane.
+      const y = a.kind === 'request' ? serverY(a.lane2) : serverY(a.lane1);
+      if (a.kind === 'request') {
+        x1 = a.x2 - 10;
+        y1 = y + 20;
+        y2 = y + 5;
+      } else {
+        x2 = a.x1 + 10;
+        y1 = y + 5;
+        y2 = y + 20;
+      }
+    } else {
+      const down = a.lane2 > a.lane1;
+      y1 = (a.kind === 'response' ? serverY(a.lane1) : laneCenter(a.lane1)) + (down ? 5 : -5);
+      y2 = (a.kind === 'request' ? serverY(a.lane2) : laneCenter(a.lane2)) + (down ? -5 : 5);
+    }
+    const labelX = (x1 + x2) / 2 + 6;
+    const labelY = (y1 + y2) / 2 + 4;
+    return svg`<g class=${cls} data-seq=${a.seqs[0]!} data-key=${a.key}>
+      <line class="hit" x1=${px(x1)} y1=${px(y1)} x2=${px(x2)} y2=${px(y2)}></line>
+      <line class="body" x1=${px(x1)} y1=${px(y1)} x2=${px(x2)} y2=${px(y2)} marker-end="url(#${arrowHead(a)})"></line>
+      ${a.labelVisible && a.label !== undefined ? svg`<text x=${px(labelX)} y=${px(labelY)}>${a.label}</text>` : nothing}
+    </g>`;
+  }
+
+  private _renderBar(b: TimelineBar): SVGTemplateResult {
+    const cls = this._shapeClass(b, 'bar');
+    const center = laneCenter(b.lane);
+    const [y, h] = b.kind === 'showing' ? [center + 13, 9] : [center + (SLOT_OFFSETS[b.slot] ?? 0) - 4, 8];
+    const w = Math.max(2, b.x2 - b.x1);
+    return svg`<g class=${cls} data-seq=${b.seqs[0]!} data-key=${b.key}>
+      <rect class="hit" x=${px(b.x1)} y=${px(y - 2)} width=${px(w)} height=${h + 4}></rect>
+      <rect class="body" x=${px(b.x1)} y=${px(y)} width=${px(w)} height=${h} rx="2"></rect>
+      ${b.xOutdated === undefined
+        ? nothing
+        : svg`<rect class="outdated-part" x=${px(b.xOutdated)} y=${px(y)} width=${px(Math.max(0, b.x2 - b.xOutdated))} height=${h}></rect>`}
+      ${b.label === undefined || b.kind === 'showing' ? nothing : svg`<text x=${px(Math.max(b.x1, 0) + 4)} y=${px(y - 4)}>${b.label}</text>`}
+    </g>`;
+  }
+
+  private _renderTick(t: TimelineTick): SVGTemplateResult {
+    const cls = this._shapeClass(t, 'tick');
+    const y = laneCenter(t.lane) + (SLOT_OFFSETS[t.slot] ?? 0);
+    // `in` points up towards the server lane's top, `out` down towards the clients.
+    const sign = t.direction === 'in' ? -1 : 1;
+    const d = `M${px(t.x - 4)},${px(y + sign * 5)} L${px(t.x)},${px(y + sign * 12)} L${px(t.x + 4)},${px(y + sign * 5)} z`;
+    return svg`<g class=${cls} data-seq=${t.seqs[0]!} data-key=${t.key}>
+      <rect class="hit" x=${px(t.x - 5)} y=${px(y - 13)} width="10" height="26"></rect>
+      <path class="body" d=${d}></path>
+    </g>`;
+  }
+
+  private _renderLink(l: TimelineLink): SVGTemplateResult {
+    const cls = this._shapeClass(l, 'connector');
+    const y1 = laneCenter(l.lane1) + 7;
+    const y2 = laneCenter(l.lane2) - 8;
+    return svg`<g class=${cls} data-seq=${l.seqs[0]!} data-key=${l.key} data-version=${l.version ?? nothing}>
+      <line class="hit" x1=${px(l.x1)} y1=${px(y1)} x2=${px(l.x2)} y2=${px(y2)}></line>
+      <line class="body" x1=${px(l.x1)} y1=${px(y1)} x2=${px(l.x2)} y2=${px(y2)}></line>
+      ${l.labelVisible && l.label !== undefined
+        ? svg`<text x=${px((l.x1 + l.x2) / 2 + 6)} y=${px(laneCenter(l.lane1) + LANE_HEIGHT / 2 + 4)}>${l.label}</text>`
+        : nothing}
+    </g>`;
+  }
+
+  private _renderMarker(m: TimelineMarker, lanesHeight: number): SVGTemplateResult {
+    const cls = this._shapeClass(m, 'marker');
+    const y = laneCenter(m.lane);
+    const attrs = { seq: m.seqs[0]!, key: m.key, version: m.version ?? nothing };
+    switch (m.kind) {
+      case 'reload':
+        return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key}>
+          <line class="hit" x1=${px(m.x)} x2=${px(m.x)} y1="0" y2=${lanesHeight}></line>
+          <line class="body" x1=${px(m.x)} x2=${px(m.x)} y1="0" y2=${lanesHeight}></line>
+          ${m.labelVisible ? svg`<text x=${px(m.x + 5)} y="15">${m.label}</text>` : nothing}
+        </g>`;
+      case 'error':
+        return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key}>
+          <circle class="hit" cx=${px(m.x)} cy=${px(y)} r="11"></circle>
+          <path class="body" d="M${px(m.x)},${px(y - 8)} L${px(m.x + 8)},${px(y + 7)} L${px(m.x - 8)},${px(y + 7)} z"></path>
+          ${m.labelVisible && m.label ? svg`<text x=${px(m.x + 11)} y=${px(y + 5)}>${truncate(m.label, 40)}</text>` : nothing}
+        </g>`;
+      case 'show':
+        return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key} data-version=${attrs.version}>
+          <circle class="hit" cx=${px(m.x)} cy=${px(y)} r="11"></circle>
+          <path class="body" d="M${px(m.x)},${px(y - 7)} L${px(m.x + 7)},${px(y)} L${px(m.x)},${px(y + 7)} L${px(m.x - 7)},${px(y)} z"></path>
+          ${m.labelVisible ? svg`<text x=${px(m.x + 9)} y=${px(y - 6)}>${m.label}</text>` : nothing}
+        </g>`;
+      case 'feed-change':
+        return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key} data-version=${attrs.version}>
+          <circle class="hit" cx=${px(m.x)} cy=${px(y)} r="11"></circle>
+          <circle class="body" cx=${px(m.x)} cy=${px(y)} r="6"></circle>
+          ${m.labelVisible ? svg`<text x=${px(m.x + 9)} y=${px(y + 5)}>${m.label}</text>` : nothing}
+        </g>`;
+    }
+  }
+
+  private _renderTooltip(layout: TimelineLayout, plotWidth: number) {
+    // A shape that scrolled out of the window takes its tooltip with it (a pinned one comes back with it).
+    const hovered = this._hovered && findShape(layout, this._hovered.key);
+    const pinned = !hovered && this._pinned ? findShape(layout, this._pinned.key) : undefined;
+    const shape = hovered ?? pinned;
+    const anchor = hovered ? this._hovered : this._pinned;
+    if (!shape || !anchor) return nothing;
+    const event = findEventBySeq(this.events, anchor.seq);
+    if (!event) return nothing;
+    const [ax, ay] = anchorPoint(shape, plotWidth);
+    const left = LABEL_WIDTH + ax;
+    const flip = left + 14 + TOOLTIP_WIDTH > this._hostWidth && left - 14 - TOOLTIP_WIDTH > 0;
+    // Below the middle lane the tooltip opens upwards, so it stays over the timeline.
+    const above = ay > (layout.lanes.length * LANE_HEIGHT) / 2;
+    const rows = describeEvent(event);
+    for (const timing of shape.timings ?? []) rows.push({ label: timing.label, value: formatDuration(timing.ms) });
+    if (shape.count) rows.push({ label: 'merged', value: `${shape.count} close together, drawn as one (zoom in to separate)` });
+    return html`<div
+      class="tooltip ${flip ? 'flip' : ''} ${above ? 'above' : ''} ${pinned ? 'pinned' : ''}"
+      role="tooltip"
+      style="left: ${flip ? left - 14 : left + 14}px; top: ${above ? ay - 12 : ay + 12}px"
+    >
+      <div class="title">${summarizeEvent(event, event.conn === undefined ? undefined : this._requests.get(event.conn))}</div>
+      <dl>${rows.map((row) => html`<dt>${row.label}</dt><dd>${row.value}</dd>`)}</dl>
+      ${pinned ? html`<div class="pin-hint">Pinned · click empty space to unpin</div>` : nothing}
+    </div>`;
+  }
+
+  private _plotWidth(): number {
+    return Math.max(0, this._hostWidth - LABEL_WIDTH);
+  }
+
+  private _shapeAt(target: EventTarget | null): Anchor | undefined {
+    if (!(target instanceof Element)) return undefined;
+    const element = target.closest('[data-key]');
+    if (!element) return undefined;
+    const key = element.getAttribute('data-key')!;
+    const seq = Number(element.getAttribute('data-seq'));
+    return { key, seq };
+  }
+
+  private _onOver(e: Event): void {
+    if (this._drag?.moved) return;
+    const shape = this._shapeAt(e.target);
+    if (shape) this._hover(shape);
+  }
+
+  private _onOut(e: Event): void {
+    const current = this._hovered;
+    if (!current) return;
+    const next = this._shapeAt((e as MouseEvent).relatedTarget ?? null);
+    // Leaving one part of a shape for another part (or for the shape itself) is no leave.
+    if (next?.key === current.key) return;
+    const left = this._shapeAt(e.target);
+    if (left && left.key !== current.key) return;
+    this._hover(next);
+  }
+
+  private _hover(anchor: Anchor | undefined): void {
+    if (anchor?.key === this._hovered?.key) return;
+    this._hovered = anchor;
+    this.dispatchEvent(new TimelineHoverEvent(anchor && findEventBySeq(this.events, anchor.seq)));
+  }
+
+  private _onClick(e: Event): void {
+    if (this._suppressClick) {
+      this._suppressClick = false;
+      return;
+    }
+    const shape = this._shapeAt(e.target);
+    if (shape) {
+      this._pinned = shape;
+      this.dispatchEvent(new TimelineSelectEvent(findEventBySeq(this.events, shape.seq)));
+    } else if (this._pinned) {
+      this._pinned = undefined;
+      this.dispatchEvent(new TimelineSelectEvent(undefined));
+    }
+  }
+
+  private _onWheel(e: WheelEvent): void {
+    const scale = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : e.deltaMode === WheelEvent.DOM_DELTA_PAGE ? 400 : 1;
+    if (e.ctrlKey || e.metaKey) {
+      e.preventDefault();
+      const factor = Math.exp(e.deltaY * scale * 0.002);
+      const plotX = e.clientX - this.getBoundingClientRect().left - LABEL_WIDTH;
+      this._zoomTo(this._windowMs * factor, plotX);
+    } else if (this._paused) {
+      const delta = (Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : e.deltaY) * scale;
+      if (delta === 0) return;
+      e.preventDefault();
+      this._to += delta * this._msPerPx();
+    }
+  }
+
+  private readonly _onPointerDown = (e: PointerEvent) => {
+    if (!this._paused || e.button !== 0) return;
+    this._drag = { pointerId: e.pointerId, x: e.clientX, to: this._to, moved: false };
+  };
+
+  private readonly _onPointerMove = (e: PointerEvent) => {
+    const drag = this._drag;
+    if (!drag || drag.pointerId !== e.pointerId) return;
+    const dx = e.clientX - drag.x;
+    if (!drag.moved && Math.abs(dx) < DRAG_THRESHOLD_PX) return;
+    if (!drag.moved) {
+      drag.moved = true;
+      this._dragging = true;
+      (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
+    }
+    this._to = drag.to - dx * this._msPerPx();
+  };
+
+  private readonly _onPointerUp = (e: PointerEvent) => {
+    const drag = this._drag;
+    if (!drag || drag.pointerId !== e.pointerId) return;
+    this._drag = undefined;
+    this._dragging = false;
+    // The click that ends a drag is not a click on what lies under the pointer.
+    if (drag.moved) this._suppressClick = e.type === 'pointerup';
+  };
+
+  private readonly _toggleLive = () => {
+    this._setPaused(!this._paused);
+  };
+
+  private _setPaused(paused: boolean): void {
+    this._paused = paused;
+    if (paused) this._to = this._now();
+    this._syncLoop();
+  }
+
+  private _zoomStep(direction: 1 | -1): void {
+    const current = this._windowMs;
+    const next =
+      direction > 0 ? WINDOW_STEPS_MS.find((ms) => ms > current * 1.001) : [...WINDOW_STEPS_MS].reverse().find((ms) => ms < current * 0.999);
+    if (next !== undefined) this._zoomTo(next, this._plotWidth() / 2);
+  }
+
+  /** Sets the window width; while paused, the time under `plotX` stays where it is. */
+  private _zoomTo(windowMs: number, plotX: number): void {
+    const next = clampWindow(windowMs);
+    if (this._paused) {
+      const width = this._plotWidth();
+      const fraction = width > 0 ? Math.min(1, Math.max(0, plotX / width)) : 1;
+      const pinnedTime = this._to - this._windowMs + fraction * this._windowMs;
+      this._to = pinnedTime + (1 - fraction) * next;
+    }
+    this._windowMs = next;
+  }
+
+  private _msPerPx(): number {
+    const width = this._plotWidth();
+    return width > 0 ? this._windowMs / width : 0;
+  }
+
+  private _syncLoop(): void {
+    if (this._paused || !this.isConnected) this._stopLoop();
+    else this._frame ??= requestAnimationFrame(this._onFrame);
+  }
+
+  private _stopLoop(): void {
+    if (this._frame !== undefined) cancelAnimationFrame(this._frame);
+    this._frame = undefined;
+  }
+
+  private readonly _onFrame = () => {
+    this._frame = undefined;
+    if (this._paused || !this.isConnected) return;
+    this.requestUpdate();
+    this._syncLoop();
+  };
+}
+
+function clampWindow(ms: number): number {
+  return Number.isFinite(ms) ? Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, ms)) : 20_000;
+}
+
+function textAnchor(x: number, width: number): 'start' | 'middle' | 'end' {
+  if (x > width - 32) return 'end';
+  return x < 32 ? 'start' : 'middle';
+}
+
+function laneCenter(index: number): number {
+  return index * LANE_HEIGHT + LANE_HEIGHT / 2;
+}
+
+function laneKind(lane: string): string {
+  return lane === 'feed' || lane === 'server' ? lane : 'client';
+}
+
+function arrowHead(a: TimelineArrow): string {
+  if (a.kind === 'request') return a.classes.includes('unanswered') || a.classes.includes('lost') ? 'head-error' : 'head-request';
+  if (a.status !== undefined && a.status >= 400) return 'head-error';
+  if (a.status === 204) return 'head-held';
+  if (a.status !== undefined && a.status >= 300 && a.status < 400) return 'head-muted';
+  return 'head-response';
+}
+
+function findShape(layout: TimelineLayout, key: string): TimelineShape | undefined {
+  for (const group of [layout.markers, layout.arrows, layout.ticks, layout.links, layout.bars] as const) {
+    for (const shape of group as readonly TimelineShape[]) if (shape.key === key) return shape;
+  }
+  return undefined;
+}
+
+/** Where the tooltip of a shape points, in plot coordinates. */
+function anchorPoint(shape: TimelineShape, plotWidth: number): [number, number] {
+  const clamp = (x: number) => Math.min(Math.max(x, 0), plotWidth);
+  switch (shape.kind) {
+    case 'request':
+    case 'response':
+    case 'link':
+      return [clamp((shape.x1 + shape.x2) / 2), (laneCenter(shape.lane1) + laneCenter(shape.lane2)) / 2];
+    case 'hold':
+    case 'stream':
+    case 'ws':
+    case 'showing':
+      return [(clamp(shape.x1) + clamp(shape.x2)) / 2, laneCenter(shape.lane)];
+    default:
+      return [clamp(shape.x), laneCenter(shape.lane)];
+  }
+}
+
+function px(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'event-timeline': EventTimeline;
+  }
+}

@@ -1,0 +1,952 @@
+/**
+ * The timeline's geometry, computed from a trace without a DOM: events in, keyed shapes out
+ * (x in px of the plot area, lanes as indexes). `<event-timeline>` only draws what this returns.
+ */
+import {
+  clientLane,
+  type ClientErrorEvent,
+  type ClientRequestEvent,
+  type ClientResponseEvent,
+  type ClientShowEvent,
+  type FeedChangeEvent,
+  type HttpAbortEvent,
+  type HttpHeldEvent,
+  type HttpRequestEvent,
+  type HttpResponseEvent,
+  type Lane,
+  type StreamCloseEvent,
+  type StreamOpenEvent,
+  type TraceEvent,
+  type WsCloseEvent,
+  type WsOpenEvent,
+} from '../lessons/trace-event.ts';
+import { formatStaleness } from './timeline-format.ts';
+
+/** A lane to draw, in display order. */
+export interface TimelineLaneSpec {
+  lane: Lane;
+  label: string;
+}
+
+/** What the layout needs: the trace, the lanes and the visible window. */
+export interface TimelineLayoutInput {
+  /** The trace, ordered by `seq`. */
+  events: readonly TraceEvent[];
+  /** The lesson's lanes in display order; lanes met in the trace but not listed are appended. */
+  lanes: readonly TimelineLaneSpec[];
+  /** Left edge of the visible window, server epoch ms. */
+  from: number;
+  /** Right edge of the visible window, server epoch ms. */
+  to: number;
+  /** Width of the plot area, px. */
+  width: number;
+  /** The current server time, where things still open end. */
+  now: number;
+  /**
+   * Server ms shown as time zero on the axis.
+   * @default from
+   */
+  origin?: number;
+  /**
+   * Smallest distance between two axis ticks, px.
+   * @default 80
+   */
+  minTickSpacingPx?: number;
+}
+
+/** A lane as drawn: its row index and whether it came from the trace rather than the lesson. */
+export interface TimelineLane {
+  lane: Lane;
+  label: string;
+  index: number;
+  extra: boolean;
+}
+
+/** A named duration a shape stands for, shown in the tooltip. */
+export interface TimelineTiming {
+  label: string;
+  ms: number;
+}
+
+/** What every shape has: a stable key, the seqs it draws (main event first) and CSS classes. */
+export interface TimelineShapeBase {
+  /** Stable across layouts, for lit's `repeat`. */
+  key: string;
+  /** Seqs of the TraceEvents drawn; the first is the one the tooltip describes. */
+  seqs: readonly number[];
+  /** CSS classes, the first being the kind. */
+  classes: readonly string[];
+  label?: string;
+  timings?: readonly TimelineTiming[];
+  /** How many occurrences were drawn as this one shape because they were closer than a few px (absent for one). */
+  count?: number;
+  /** The feed version the shape is about (feed changes, shows and their links). */
+  version?: number;
+}
+
+/** A point in time on one lane, or across `laneSpan` lanes (reload). */
+export interface TimelineMarker extends TimelineShapeBase {
+  kind: 'feed-change' | 'show' | 'reload' | 'error';
+  x: number;
+  lane: number;
+  laneSpan: number;
+  /** False when the label would overlap the previous label on the same lane. */
+  labelVisible: boolean;
+}
+
+/** A message travelling between two lanes. */
+export interface TimelineArrow extends TimelineShapeBase {
+  kind: 'request' | 'response';
+  x1: number;
+  lane1: number;
+  x2: number;
+  lane2: number;
+  /** Row within the server lane of the conn's hold bar, so the arrow meets it. */
+  slot: number;
+  status?: number;
+  /** False when the label would overlap the previous label of a similar arrow. */
+  labelVisible: boolean;
+}
+
+/** A span of time on one lane: a held request, an open stream or socket, a value on screen. */
+export interface TimelineBar extends TimelineShapeBase {
+  kind: 'hold' | 'stream' | 'ws' | 'showing';
+  x1: number;
+  x2: number;
+  lane: number;
+  /** Row within the lane, so connections open at the same time don't overlap (0 to MAX_SLOTS - 1). */
+  slot: number;
+  /** Still open: it ends at `now`. */
+  open: boolean;
+  /** For `showing`: where a newer version existed, so the screen was out of date from here on. */
+  xOutdated?: number;
+}
+
+/** A chunk or frame on a stream or socket. */
+export interface TimelineTick extends TimelineShapeBase {
+  kind: 'chunk' | 'frame';
+  x: number;
+  lane: number;
+  /** Row within the lane: the slot of the stream or socket it belongs to. */
+  slot: number;
+  /** `in` travels to the server, `out` to the client. */
+  direction: 'in' | 'out';
+}
+
+/** The dashed connector from a feed change to the moment a client showed that version. */
+export interface TimelineLink extends TimelineShapeBase {
+  kind: 'link';
+  x1: number;
+  lane1: number;
+  x2: number;
+  lane2: number;
+  staleMs: number;
+  /** False when the label would overlap the previous link's label. */
+  labelVisible: boolean;
+}
+
+/** Any drawn shape. */
+export type TimelineShape = TimelineMarker | TimelineArrow | TimelineBar | TimelineTick | TimelineLink;
+
+/** One labelled time on the axis. */
+export interface TimelineAxisTick {
+  key: string;
+  x: number;
+  t: number;
+  label: string;
+}
+
+/** Everything to draw for one window, grouped in paint order (bars first, markers last). */
+export interface TimelineLayout {
+  lanes: TimelineLane[];
+  bars: TimelineBar[];
+  arrows: TimelineArrow[];
+  ticks: TimelineTick[];
+  links: TimelineLink[];
+  markers: TimelineMarker[];
+  axis: TimelineAxisTick[];
+  /** Time between axis ticks, ms. */
+  stepMs: number;
+  pxPerMs: number;
+}
+
+/** Axis steps, ms, smallest first. */
+export const AXIS_STEPS_MS = [
+  100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
+] as const;
+
+/** A request or response with only one side that has waited this long is drawn as lost, not in flight. */
+export const LOST_AFTER_MS = 10_000;
+
+/** Shapes this far outside the window, px, are still produced (labels and arrowheads reach in). */
+export const WINDOW_MARGIN_PX = 60;
+
+/** Connections open at the same time on one lane get their own row, up to this many. */
+export const MAX_SLOTS = 3;
+
+const MERGE_PX = 3;
+const LABEL_GAP_PX = 40;
+// Roughly the advance of one character at the 13 px label size.
+const LABEL_CHAR_PX = 7.5;
+const STALENESS_LOW_MS = 500;
+const STALENESS_HIGH_MS = 2_000;
+
+/** Computes the shapes of the events visible in `[from, to]`. */
+export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
+  const { from, now, width } = input;
+  const to = input.to > from ? input.to : from + 1;
+  const pxPerMs = Math.max(0, width) / (to - from);
+  const index = indexTrace(input.events);
+  const lanes = resolveLanes(input.lanes, index.laneOrder);
+  const laneIndex = new Map(lanes.map((row) => [row.lane, row.index]));
+  const marginMs = pxPerMs > 0 ? WINDOW_MARGIN_PX / pxPerMs : 0;
+  const lo = from - marginMs;
+  const hi = to + marginMs;
+  const x = (t: number) => (t - from) * pxPerMs;
+  // Far-away ends would give huge coordinates; a bar's end outside the margin is never seen.
+  const clampX = (t: number) => Math.min(Math.max(x(t), -WINDOW_MARGIN_PX), width + WINDOW_MARGIN_PX);
+  const visible = (start: number, end: number) => Math.min(start, end) <= hi && Math.max(start, end) >= lo;
+  const serverLane = laneIndex.get('server');
+  const feedLane = laneIndex.get('feed');
+
+  const layout: TimelineLayout = {
+    lanes,
+    bars: [],
+    arrows: [],
+    ticks: [],
+    links: [],
+    markers: [],
+    axis: [],
+    stepMs: 0,
+    pxPerMs,
+  };
+
+  // Shapes closer than MERGE_PX to a similar one are drawn as one, so the SVG stays small at any zoom.
+  const lastByGroup = new Map<string, { shape: TimelineShape; narrow: boolean }>();
+  const lastLabel = new Map<string, number>();
+  const labelled = (group: string, px: number, label = '') => {
+    const previous = lastLabel.get(group);
+    const gap = Math.max(LABEL_GAP_PX, label.length * LABEL_CHAR_PX + 10);
+    if (previous !== undefined && Math.abs(px - previous) < gap) return false;
+    lastLabel.set(group, px);
+    return true;
+  };
+  const mergeInto = (previous: TimelineShapeBase, next: TimelineShapeBase) => {
+    (previous.seqs as number[]).push(...next.seqs);
+    previous.count = (previous.count ?? 1) + 1;
+    previous.timings = undefined;
+  };
+
+  for (const record of index.conns) {
+    if (record.first > hi || (!record.openToNow && record.end < lo)) continue;
+    layoutConn(record);
+  }
+  for (const show of index.shows) {
+    layoutShow(show);
+  }
+  layoutPoints();
+  layoutAxis();
+  return layout;
+
+  function layoutConn(r: ConnRecord): void {
+    layoutRequest(r);
+    layoutResponse(r);
+    layoutHold(r);
+    layoutConnection(r);
+  }
+
+  function layoutRequest(r: ConnRecord): void {
+    const { conn } = r;
+    if (r.request) {
+      const req = r.request;
+      const server = lane(req.lane);
+      if (r.clientRequest) {
+        // Client clocks are corrected but not exact: never let an arrow point back in time.
+        const start = Math.min(r.clientRequest.t, req.t);
+        if (visible(start, req.t)) {
+          addArrow({
+            kind: 'request',
+            key: `request:${conn}`,
+            seqs: [req.seq, r.clientRequest.seq],
+            classes: ['request'],
+            x1: x(start),
+            lane1: lane(r.clientRequest.lane),
+            x2: x(req.t),
+            lane2: server,
+            slot: r.slot,
+            timings: [{ label: 'client → server', ms: req.t - start }],
+          });
+        }
+      } else if (visible(req.t, req.t)) {
+        addArrow({
+          kind: 'request',
+          key: `request:${conn}`,
+          seqs: [req.seq],
+          classes: ['request', 'one-sided'],
+          x1: x(req.t),
+          lane1: server,
+          x2: x(req.t),
+          lane2: server,
+          slot: r.slot,
+        });
+      }
+    } else if (r.clientRequest) {
+      const creq = r.clientRequest;
+      const answered = r.clientResponse?.t ?? r.clientError?.t;
+      const { end, state } = openEnd(creq.t, answered);
+      if (visible(creq.t, end)) {
+        const client = lane(creq.lane);
+        addArrow({
+          kind: 'request',
+          key: `request:${conn}`,
+          seqs: [creq.seq],
+          classes: ['request', state === 'ended' ? 'unanswered' : state],
+          x1: x(creq.t),
+          lane1: client,
+          x2: x(end),
+          lane2: serverLane ?? client,
+          slot: 0,
+          timings: [{ label: state === 'ended' ? 'unanswered for' : 'in flight', ms: end - creq.t }],
+        });
+      }
+    }
+  }
+
+  function layoutResponse(r: ConnRecord): void {
+    const { conn } = r;
+    const status = r.response?.status ?? r.clientResponse?.status;
+    const version = r.response?.version ?? r.clientResponse?.version;
+    const statusClasses = status === undefined ? [] : [`status-${status}`, `status-${Math.floor(status / 100)}xx`];
+    const statusLabel = status === undefined ? undefined : `${status}${version === undefined ? '' : ` v${version}`}`;
+    if (r.response) {
+      const res = r.response;
+      const server = lane(res.lane);
+      if (r.clientResponse) {
+        const end = Math.max(r.clientResponse.t, res.t);
+        if (visible(res.t, end)) {
+          addArrow({
+            kind: 'response',
+            key: `response:${conn}`,
+            seqs: [res.seq, r.clientResponse.seq],
+            classes: ['response', ...statusClasses],
+            label: statusLabel,
+            status,
+            x1: x(res.t),
+            lane1: server,
+            x2: x(end),
+            lane2: lane(r.clientResponse.lane),
+            slot: r.slot,
+            timings: [{ label: 'server → client', ms: end - res.t }],
+          });
+        }
+      } else {
+        const clientName = r.clientRequest?.lane ?? (r.client === undefined ? undefined : clientLane(r.client));
+        const client = clientName === undefined ? undefined : laneIndex.get(clientName);
+        if (client === undefined) {
+          if (visible(res.t, res.t)) {
+            addArrow({
+              kind: 'response',
+              key: `response:${conn}`,
+              seqs: [res.seq],
+              classes: ['response', 'one-sided', ...statusClasses],
+              label: statusLabel,
+              status,
+              x1: x(res.t),
+              lane1: server,
+              x2: x(res.t),
+              lane2: server,
+              slot: r.slot,
+            });
+          }
+        } else {
+          const { end, state } = openEnd(res.t, r.clientError?.t);
+          if (visible(res.t, end)) {
+            addArrow({
+              kind: 'response',
+              key: `response:${conn}`,
+              seqs: [res.seq],
+              classes: ['response', state === 'ended' ? 'unanswered' : state, ...statusClasses],
+              label: statusLabel,
+              status,
+              x1: x(res.t),
+              lane1: server,
+              x2: x(end),
+              lane2: client,
+              slot: r.slot,
+              timings: [{ label: 'in flight', ms: end - res.t }],
+            });
+          }
+        }
+      }
+    } else if (r.clientResponse) {
+      const cres = r.clientResponse;
+      if (visible(cres.t, cres.t)) {
+        const client = lane(cres.lane);
+        addArrow({
+          kind: 'response',
+          key: `response:${conn}`,
+          seqs: [cres.seq],
+          classes: ['response', 'one-sided', ...statusClasses],
+          label: statusLabel,
+          status,
+          x1: x(cres.t),
+          lane1: client,
+          x2: x(cres.t),
+          lane2: client,
+          slot: 0,
+        });
+      }
+    }
+  }
+
+  /** The server has the request and has not answered yet. */
+  function layoutHold(r: ConnRecord): void {
+    const { conn } = r;
+    if (r.request) {
+      const req = r.request;
+      const answered = Math.min(r.response?.t ?? Infinity, r.abort?.t ?? Infinity, r.streamOpen?.t ?? Infinity, r.wsOpen?.t ?? Infinity);
+      const closed = answered !== Infinity;
+      const end = closed ? answered : (r.cutAt ?? now);
+      if (visible(req.t, end)) {
+        const classes = ['hold'];
+        if (r.held) classes.push('held');
+        if (!closed) classes.push(r.cutAt === undefined ? 'open' : 'cut');
+        if (r.abort && end === r.abort.t) classes.push('aborted');
+        const timings: TimelineTiming[] = [{ label: 'duration', ms: end - req.t }];
+        if (r.held) timings.push({ label: 'held', ms: Math.max(0, end - r.held.t) });
+        addBar({
+          kind: 'hold',
+          key: `hold:${conn}`,
+          seqs: [req.seq, ...seqsOf(r.held, r.response, r.abort)],
+          classes,
+          label: r.abort && end === r.abort.t ? 'aborted' : undefined,
+          x1: clampX(req.t),
+          x2: clampX(end),
+          lane: lane(req.lane),
+          slot: r.slot,
+          open: !closed && r.cutAt === undefined,
+          timings,
+        });
+      }
+    }
+  }
+
+  /** Stream and socket bars, on the server lane and on the client's lane when it is drawn. */
+  function layoutConnection(r: ConnRecord): void {
+    const { conn } = r;
+    const connection = r.streamOpen ?? r.wsOpen;
+    if (connection) {
+      const kind = connection.kind === 'stream-open' ? 'stream' : 'ws';
+      const close = kind === 'stream' ? r.streamClose : r.wsClose;
+      const end = close?.t ?? r.cutAt ?? now;
+      if (visible(connection.t, end)) {
+        const classes: string[] = [kind];
+        if (!close) classes.push(r.cutAt === undefined ? 'open' : 'cut');
+        if (r.streamClose) classes.push(`closed-by-${r.streamClose.by}`);
+        const label = r.wsClose ? `${r.wsClose.code}${r.wsClose.reason ? ` ${r.wsClose.reason}` : ''}` : undefined;
+        const base = {
+          kind,
+          seqs: [connection.seq, ...seqsOf(close)],
+          label,
+          x1: clampX(connection.t),
+          x2: clampX(end),
+          open: !close && r.cutAt === undefined,
+          timings: [{ label: 'open for', ms: end - connection.t }],
+        } as const;
+        addBar({ ...base, key: `${kind}:${conn}`, classes, lane: lane(connection.lane), slot: r.slot });
+        const client = r.client === undefined ? undefined : laneIndex.get(clientLane(r.client));
+        if (client !== undefined && client !== lane(connection.lane)) {
+          addBar({ ...base, key: `${kind}:${conn}:client`, classes: [...classes, 'client-side'], lane: client, slot: 0 });
+        }
+      }
+    }
+  }
+
+  function layoutShow(s: ShowRecord): void {
+    const { show, feed, next, outdatedAt } = s;
+    const client = lane(show.lane);
+    const start = feed?.t ?? show.changedAt;
+    // Join a change only to the show that first picked it up; later polls show it again, not anew.
+    if (s.first && (feedLane !== undefined || feed)) {
+      if (visible(start, show.t)) {
+        addLink({
+          kind: 'link',
+          key: `link:${show.seq}`,
+          seqs: [show.seq, ...seqsOf(feed)],
+          classes: ['link', stalenessClass(show.staleMs)],
+          label: formatStaleness(show.staleMs),
+          version: show.version,
+          x1: x(start),
+          lane1: feed ? lane(feed.lane) : (feedLane as number),
+          x2: x(show.t),
+          lane2: client,
+          staleMs: show.staleMs,
+        });
+      }
+    }
+    const end = next?.t ?? now;
+    if (visible(show.t, end)) {
+      const outdated = outdatedAt === undefined || outdatedAt >= end ? undefined : Math.max(outdatedAt, show.t);
+      const timings: TimelineTiming[] = [{ label: 'on screen', ms: end - show.t }];
+      if (outdated !== undefined) timings.push({ label: 'out of date', ms: end - outdated });
+      addBar({
+        kind: 'showing',
+        key: `showing:${show.seq}`,
+        seqs: [show.seq],
+        classes: ['showing', stalenessClass(show.staleMs), ...(next ? [] : ['open']), ...(outdated === undefined ? [] : ['outdated'])],
+        label: `v${show.version}`,
+        x1: clampX(show.t),
+        x2: clampX(end),
+        lane: client,
+        slot: 0,
+        open: !next,
+        xOutdated: outdated === undefined ? undefined : clampX(outdated),
+        timings,
+      });
+    }
+  }
+
+  function layoutPoints(): void {
+    const { points } = index;
+    const lastTick = new Map<string, TimelineTick>();
+    for (let i = lowerBound(points, lo); i < points.length && points[i]!.t <= hi; i++) {
+      const event = points[i]!;
+      const px = x(event.t);
+      switch (event.kind) {
+        case 'stream-chunk':
+        case 'ws-frame': {
+          const kind = event.kind === 'stream-chunk' ? 'chunk' : 'frame';
+          const direction = event.kind === 'ws-frame' ? event.direction : 'out';
+          const row = lane(event.lane);
+          const slot = (event.conn === undefined ? undefined : index.connsById.get(event.conn)?.slot) ?? 0;
+          const group = `${kind}|${row}|${slot}|${direction}`;
+          const previous = lastTick.get(group);
+          if (previous && px - previous.x < MERGE_PX) {
+            (previous.seqs as number[]).push(event.seq);
+            previous.count = (previous.count ?? 1) + 1;
+            previous.label = `×${previous.count}`;
+            continue;
+          }
+          const classes: string[] = [kind, direction];
+          if (event.kind === 'ws-frame') classes.push(`op-${event.opcode}`);
+          const tick: TimelineTick = { kind, key: `${kind}:${event.seq}`, seqs: [event.seq], classes, x: px, lane: row, slot, direction };
+          lastTick.set(group, tick);
+          layout.ticks.push(tick);
+          break;
+        }
+        case 'feed-change':
+        case 'client-show': {
+          const kind = event.kind === 'feed-change' ? 'feed-change' : 'show';
+          const row = lane(event.lane);
+          const classes: string[] = [kind];
+          if (event.kind === 'client-show') classes.push(stalenessClass(event.staleMs));
+          addMarker({
+            kind,
+            key: `${kind}:${event.seq}`,
+            seqs: [event.seq],
+            classes,
+            label: `v${event.version}`,
+            version: event.version,
+            x: px,
+            lane: row,
+            laneSpan: 1,
+          });
+          break;
+        }
+        case 'reload':
+          addMarker({
+            kind: 'reload',
+            key: `reload:${event.seq}`,
+            seqs: [event.seq],
+            classes: ['reload', `reason-${event.reason}`],
+            label: `reloaded #${event.generation}`,
+            x: px,
+            lane: 0,
+            laneSpan: lanes.length,
+          });
+          break;
+        case 'error':
+        case 'client-error': {
+          const row = lane(event.lane);
+          addMarker({
+            kind: 'error',
+            key: `error:${event.seq}`,
+            seqs: [event.seq],
+            classes: event.kind === 'error' ? ['error', `phase-${event.phase}`] : ['error', 'client-error'],
+            label: event.message,
+            x: px,
+            lane: row,
+            laneSpan: 1,
+          });
+          break;
+        }
+      }
+    }
+  }
+
+  function layoutAxis(): void {
+    const origin = input.origin ?? from;
+    const spacing = input.minTickSpacingPx ?? 80;
+    const step = AXIS_STEPS_MS.find((ms) => ms * pxPerMs >= spacing) ?? AXIS_STEPS_MS[AXIS_STEPS_MS.length - 1];
+    layout.stepMs = step;
+    const first = Math.ceil((from - origin) / step);
+    const last = Math.floor((to - origin) / step);
+    for (let k = first; k <= last; k++) {
+      const rel = k * step;
+      layout.axis.push({ key: `axis:${rel}`, x: x(origin + rel), t: origin + rel, label: formatAxisLabel(rel, step) });
+    }
+  }
+
+  function addArrow(arrow: Omit<TimelineArrow, 'labelVisible'>): void {
+    const group = `${arrow.kind}|${arrow.lane1}|${arrow.lane2}|${arrow.slot}|${arrow.classes.join(' ')}`;
+    const previous = lastByGroup.get(group)?.shape as TimelineArrow | undefined;
+    if (previous && Math.abs(arrow.x1 - previous.x1) < MERGE_PX && Math.abs(arrow.x2 - previous.x2) < MERGE_PX) {
+      mergeInto(previous, arrow);
+      return;
+    }
+    const shape = arrow as TimelineArrow;
+    shape.labelVisible = arrow.label !== undefined && labelled(`${arrow.kind}|${arrow.lane1}|${arrow.lane2}`, Math.min(arrow.x1, arrow.x2), arrow.label);
+    lastByGroup.set(group, { shape, narrow: true });
+    layout.arrows.push(shape);
+  }
+
+  function addBar(bar: TimelineBar): void {
+    const group = `${bar.kind}|${bar.lane}|${bar.slot}|${bar.classes.join(' ')}`;
+    const narrow = bar.x2 - bar.x1 < MERGE_PX;
+    const last = lastByGroup.get(group);
+    // Only slivers merge: a long hold next to the next request is the point of long polling.
+    if (last && last.narrow && narrow && bar.x1 - (last.shape as TimelineBar).x2 < MERGE_PX) {
+      const previous = last.shape as TimelineBar;
+      mergeInto(previous, bar);
+      previous.x1 = Math.min(previous.x1, bar.x1);
+      previous.x2 = Math.max(previous.x2, bar.x2);
+      previous.open ||= bar.open;
+      return;
+    }
+    lastByGroup.set(group, { shape: bar, narrow });
+    layout.bars.push(bar);
+  }
+
+  function addLink(link: Omit<TimelineLink, 'labelVisible'>): void {
+    const group = `link|${link.lane1}|${link.lane2}|${link.classes.join(' ')}`;
+    const previous = lastByGroup.get(group)?.shape as TimelineLink | undefined;
+    if (previous && Math.abs(link.x1 - previous.x1) < MERGE_PX && Math.abs(link.x2 - previous.x2) < MERGE_PX) {
+      mergeInto(previous, link);
+      return;
+    }
+    const shape = link as TimelineLink;
+    shape.labelVisible = labelled(`link|${link.lane1}`, (link.x1 + link.x2) / 2, link.label);
+    lastByGroup.set(group, { shape, narrow: true });
+    layout.links.push(shape);
+  }
+
+  function addMarker(marker: Omit<TimelineMarker, 'labelVisible'>): void {
+    const group = `${marker.kind}|${marker.lane}|${marker.classes.join(' ')}`;
+    const previous = lastByGroup.get(group)?.shape as TimelineMarker | undefined;
+    if (previous && Math.abs(marker.x - previous.x) < MERGE_PX) {
+      mergeInto(previous, marker);
+      if (marker.kind === 'feed-change' || marker.kind === 'show') previous.label = `${previous.label?.split('…')[0]}…${marker.label}`;
+      return;
+    }
+    const shape = marker as TimelineMarker;
+    const label = marker.kind === 'error' ? marker.label?.slice(0, 40) : marker.label;
+    shape.labelVisible = labelled(`marker|${marker.kind === 'reload' ? -1 : marker.lane}`, marker.x, label);
+    lastByGroup.set(group, { shape, narrow: true });
+    layout.markers.push(shape);
+  }
+
+  function lane(name: Lane): number {
+    return laneIndex.get(name) ?? 0;
+  }
+
+  function openEnd(start: number, answered: number | undefined): { end: number; state: 'ended' | 'in-flight' | 'lost' } {
+    if (answered !== undefined) return { end: Math.max(answered, start), state: 'ended' };
+    if (now - start > LOST_AFTER_MS) return { end: start + LOST_AFTER_MS, state: 'lost' };
+    return { end: Math.max(now, start), state: 'in-flight' };
+  }
+}
+
+/** Finds the event with a given seq (binary search: the trace is ordered by seq). */
+export function findEventBySeq(events: readonly TraceEvent[], seq: number): TraceEvent | undefined {
+  const guess = events[seq - (events[0]?.seq ?? 0)];
+  if (guess?.seq === seq) return guess;
+  let low = 0;
+  let high = events.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const midSeq = events[mid]!.seq;
+    if (midSeq === seq) return events[mid];
+    if (midSeq < seq) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
+}
+
+/** The axis label for a time `rel` ms after the origin, with as many decimals as the step needs. */
+export function formatAxisLabel(rel: number, stepMs: number): string {
+  if (rel === 0) return '0 s';
+  const sign = rel < 0 ? '−' : '+';
+  const abs = Math.abs(rel);
+  if (stepMs >= 60_000 && abs % 60_000 === 0) return `${sign}${abs / 60_000} min`;
+  const decimals = stepMs % 1000 === 0 ? 0 : stepMs % 500 === 0 || stepMs % 100 === 0 ? 1 : 2;
+  return `${sign}${(abs / 1000).toFixed(decimals)} s`;
+}
+
+/** The staleness class of a shown value: `staleness-low` (< 0.5 s), `staleness-medium` (< 2 s) or `staleness-high`. */
+export function stalenessClass(staleMs: number): string {
+  if (staleMs < STALENESS_LOW_MS) return 'staleness-low';
+  if (staleMs < STALENESS_HIGH_MS) return 'staleness-medium';
+  return 'staleness-high';
+}
+
+/** A human label for a lane the lesson did not list (`client:curl-1` → `curl-1`). */
+export function defaultLaneLabel(lane: Lane): string {
+  return lane.startsWith('client:') ? lane.slice('client:'.length) : lane;
+}
+
+interface ConnRecord {
+  conn: string;
+  slot: number;
+  /** Earliest time of any of its events. */
+  first: number;
+  /** Latest time any of its shapes can reach, unless `openToNow`. */
+  end: number;
+  /** Something on the server side is still open, so its shapes reach `now`. */
+  openToNow: boolean;
+  client?: string;
+  clientRequest?: ClientRequestEvent;
+  request?: HttpRequestEvent;
+  held?: HttpHeldEvent;
+  response?: HttpResponseEvent;
+  abort?: HttpAbortEvent;
+  clientResponse?: ClientResponseEvent;
+  clientError?: ClientErrorEvent;
+  streamOpen?: StreamOpenEvent;
+  streamClose?: StreamCloseEvent;
+  wsOpen?: WsOpenEvent;
+  wsClose?: WsCloseEvent;
+  /** When a reload replaced the runner while the server side was still open. */
+  cutAt?: number;
+}
+
+interface ShowRecord {
+  show: ClientShowEvent;
+  /** The first show of this version on this lane. */
+  first: boolean;
+  feed?: FeedChangeEvent;
+  next?: ClientShowEvent;
+  /** When the version after the shown one was made. */
+  outdatedAt?: number;
+}
+
+type PointEvent = Extract<TraceEvent, { kind: 'feed-change' | 'stream-chunk' | 'ws-frame' | 'reload' | 'error' | 'client-error' | 'client-show' }>;
+
+interface TraceIndex {
+  length: number;
+  lastSeq: number | undefined;
+  laneOrder: Lane[];
+  conns: ConnRecord[];
+  connsById: Map<string, ConnRecord>;
+  shows: ShowRecord[];
+  /** Point-like events sorted by `t`, for binary search on the window. */
+  points: PointEvent[];
+}
+
+// Live, the window moves every frame while the trace changes a few times a second: index once per trace.
+const indexCache = new WeakMap<readonly TraceEvent[], TraceIndex>();
+
+function indexTrace(events: readonly TraceEvent[]): TraceIndex {
+  const cached = indexCache.get(events);
+  if (cached && cached.length === events.length && cached.lastSeq === events.at(-1)?.seq) return cached;
+
+  const laneOrder: Lane[] = [];
+  const seenLanes = new Set<Lane>();
+  const conns = new Map<string, ConnRecord>();
+  const openConns = new Set<ConnRecord>();
+  const feedByVersion = new Map<number, FeedChangeEvent>();
+  const lastShowByLane = new Map<Lane, ShowRecord>();
+  const shows: ShowRecord[] = [];
+  const points: PointEvent[] = [];
+  let sorted = true;
+
+  const record = (conn: string): ConnRecord => {
+    let r = conns.get(conn);
+    if (!r) {
+      r = { conn, slot: 0, first: Infinity, end: -Infinity, openToNow: false };
+      conns.set(conn, r);
+    }
+    return r;
+  };
+  const point = (event: PointEvent) => {
+    if (points.length > 0 && points[points.length - 1]!.t > event.t) sorted = false;
+    points.push(event);
+  };
+
+  for (const event of events) {
+    if (!seenLanes.has(event.lane)) {
+      seenLanes.add(event.lane);
+      laneOrder.push(event.lane);
+    }
+    const r = event.conn === undefined ? undefined : record(event.conn);
+    if (r) {
+      if (event.client !== undefined) r.client ??= event.client;
+      if (event.t < r.first) r.first = event.t;
+      if (event.t > r.end) r.end = event.t;
+    }
+    switch (event.kind) {
+      case 'feed-change':
+        feedByVersion.set(event.version, event);
+        point(event);
+        break;
+      case 'http-request':
+        r!.request ??= event;
+        openConns.add(r!);
+        break;
+      case 'http-held':
+        r!.held ??= event;
+        break;
+      case 'http-response':
+        r!.response ??= event;
+        if (!r!.streamOpen && !r!.wsOpen) openConns.delete(r!);
+        break;
+      case 'http-abort':
+        r!.abort ??= event;
+        openConns.delete(r!);
+        break;
+      case 'stream-open':
+        r!.streamOpen ??= event;
+        openConns.add(r!);
+        break;
+      case 'stream-chunk':
+        point(event);
+        break;
+      case 'stream-close':
+        r!.streamClose ??= event;
+        openConns.delete(r!);
+        break;
+      case 'ws-open':
+        r!.wsOpen ??= event;
+        openConns.add(r!);
+        break;
+      case 'ws-frame':
+        point(event);
+        break;
+      case 'ws-close':
+        r!.wsClose ??= event;
+        openConns.delete(r!);
+        break;
+      case 'reload':
+        // The old runner is gone: whatever it still held open ends here unless the trace says otherwise.
+        for (const open of openConns) open.cutAt ??= event.t;
+        openConns.clear();
+        point(event);
+        break;
+      case 'error':
+        point(event);
+        break;
+      case 'client-request':
+        r!.clientRequest ??= event;
+        r!.client ??= event.client;
+        break;
+      case 'client-response':
+        r!.clientResponse ??= event;
+        break;
+      case 'client-error':
+        if (r) r.clientError ??= event;
+        point(event);
+        break;
+      case 'client-show': {
+        const previous = lastShowByLane.get(event.lane);
+        const show: ShowRecord = { show: event, first: previous?.show.version !== event.version };
+        if (previous) previous.next = event;
+        lastShowByLane.set(event.lane, show);
+        shows.push(show);
+        point(event);
+        break;
+      }
+    }
+  }
+
+  for (const s of shows) {
+    s.feed = feedByVersion.get(s.show.version);
+    s.outdatedAt = feedByVersion.get(s.show.version + 1)?.t;
+  }
+  for (const r of conns.values()) settle(r);
+  assignSlots(conns.values());
+  // Client times are corrected by a measured offset, so they can land slightly out of order.
+  if (!sorted) points.sort((a, b) => a.t - b.t);
+
+  const index: TraceIndex = {
+    length: events.length,
+    lastSeq: events.at(-1)?.seq,
+    laneOrder,
+    conns: [...conns.values()],
+    connsById: conns,
+    shows,
+    points,
+  };
+  indexCache.set(events, index);
+  return index;
+}
+
+/** Works out how far a conn's shapes can reach, so a window can skip it without drawing it. */
+function settle(r: ConnRecord): void {
+  const cut = r.cutAt !== undefined;
+  if (cut) r.end = Math.max(r.end, r.cutAt!);
+  if (r.request && !r.response && !r.abort && !r.streamOpen && !r.wsOpen && !cut) r.openToNow = true;
+  if (r.streamOpen && !r.streamClose && !cut) r.openToNow = true;
+  if (r.wsOpen && !r.wsClose && !cut) r.openToNow = true;
+  if (r.clientRequest && !r.request && !r.clientResponse && !r.clientError) r.end = Math.max(r.end, r.clientRequest.t + LOST_AFTER_MS);
+  if (r.response && !r.clientResponse) r.end = Math.max(r.end, r.response.t + LOST_AFTER_MS);
+}
+
+function assignSlots(conns: Iterable<ConnRecord>): void {
+  const endsByLane = new Map<Lane, number[]>();
+  for (const r of conns) {
+    const opened = r.request ?? r.streamOpen ?? r.wsOpen;
+    if (!opened) continue;
+    const connection = r.streamOpen ?? r.wsOpen;
+    const closed = connection ? (r.streamClose ?? r.wsClose) : (r.response ?? r.abort);
+    const end = closed?.t ?? r.cutAt ?? Infinity;
+    let ends = endsByLane.get(opened.lane);
+    if (!ends) endsByLane.set(opened.lane, (ends = []));
+    let slot = ends.findIndex((busyUntil) => busyUntil <= opened.t);
+    if (slot === -1 && ends.length < MAX_SLOTS) slot = ends.length;
+    if (slot === -1) slot = ends.indexOf(Math.min(...ends));
+    ends[slot] = end;
+    r.slot = slot;
+  }
+}
+
+function resolveLanes(listed: readonly TimelineLaneSpec[], seen: readonly Lane[]): TimelineLane[] {
+  const rows: TimelineLane[] = [];
+  const known = new Set<Lane>();
+  for (const spec of listed) {
+    if (known.has(spec.lane)) continue;
+    known.add(spec.lane);
+    rows.push({ lane: spec.lane, label: spec.label, index: rows.length, extra: false });
+  }
+  for (const lane of seen) {
+    if (known.has(lane)) continue;
+    known.add(lane);
+    rows.push({ lane, label: defaultLaneLabel(lane), index: rows.length, extra: true });
+  }
+  return rows;
+}
+
+function lowerBound(points: readonly PointEvent[], t: number): number {
+  let low = 0;
+  let high = points.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (points[mid]!.t < t) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function seqsOf(...events: (TraceEvent | undefined)[]): number[] {
+  const seqs: number[] = [];
+  for (const event of events) if (event) seqs.push(event.seq);
+  return seqs;
+}
