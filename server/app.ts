@@ -18,6 +18,14 @@ export function createApp({ hosts, hub, proxy, frontend }: AppOptions): Express 
   const app = express();
   app.disable('x-powered-by');
   app.use(proxy.middleware); // first, so lesson request bodies stream through untouched
+  app.get('/lessons/:slug/', function warmLessonServer(req, _res, next) {
+    // The page will ask for the lesson and poll it right away: start its runner and highlight
+    // its code while the page's scripts load.
+    const host = hosts.get(req.params.slug);
+    host?.target().catch(() => {});
+    host?.detail().catch(() => {});
+    next();
+  });
   app.use('/api', createApiRouter({ hosts, hub }));
   app.use(frontend.router);
   app.use(notFound());

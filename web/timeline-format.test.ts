@@ -96,6 +96,7 @@ describe('describeEvent', () => {
       { label: 'conn', value: 'c1' },
       { label: 'source', value: 'client.ts:12' },
     ]);
+    expect(describeEvent(event, { headers: false }).map((row) => row.label)).toEqual(['kind', 'method', 'URL', 'bytes', 'lane', 'conn', 'source']);
   });
 
   it('gives staleness for a show and the message for an error', () => {

@@ -139,7 +139,7 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
 }
 
 /** The details of one event, as labelled rows (a few headers, bytes, timings, values, messages). */
-export function describeEvent(event: TraceEvent): EventDetail[] {
+export function describeEvent(event: TraceEvent, { headers = true }: { headers?: boolean } = {}): EventDetail[] {
   const rows: EventDetail[] = [{ label: 'kind', value: event.kind }];
   const add = (label: string, value: string | number | undefined) => {
     if (value !== undefined && value !== '') rows.push({ label, value: String(value) });
@@ -153,12 +153,12 @@ export function describeEvent(event: TraceEvent): EventDetail[] {
     case 'http-request':
       add('method', event.method);
       add('URL', event.url);
-      addHeaders(rows, event.headers);
+      if (headers) addHeaders(rows, event.headers);
       add('bytes', formatBytes(event.bytes));
       break;
     case 'http-response':
       add('status', event.status);
-      addHeaders(rows, event.headers);
+      if (headers) addHeaders(rows, event.headers);
       add('bytes', formatBytes(event.bytes));
       add('duration', formatDuration(event.durationMs));
       add('version', event.version);
@@ -169,7 +169,7 @@ export function describeEvent(event: TraceEvent): EventDetail[] {
       break;
     case 'stream-open':
       add('status', event.status);
-      addHeaders(rows, event.headers);
+      if (headers) addHeaders(rows, event.headers);
       break;
     case 'stream-chunk':
       add('bytes', formatBytes(event.bytes));

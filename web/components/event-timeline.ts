@@ -680,7 +680,8 @@ export class EventTimeline extends LitElement {
     const flip = left + 14 + TOOLTIP_WIDTH > this._hostWidth && left - 14 - TOOLTIP_WIDTH > 0;
     // Below the middle lane the tooltip opens upwards, so it stays over the timeline.
     const above = ay > (layout.lanes.length * LANE_HEIGHT) / 2;
-    const rows = describeEvent(event);
+    // Hovering gives the essentials; pinning adds the headers (a tall tooltip would leave the timeline).
+    const rows = describeEvent(event, { headers: !!pinned });
     for (const timing of shape.timings ?? []) rows.push({ label: timing.label, value: formatDuration(timing.ms) });
     if (shape.count) rows.push({ label: 'merged', value: `${shape.count} close together, drawn as one (zoom in to separate)` });
     return html`<div
@@ -690,7 +691,7 @@ export class EventTimeline extends LitElement {
     >
       <div class="title">${summarizeEvent(event, event.conn === undefined ? undefined : this._requests.get(event.conn))}</div>
       <dl>${rows.map((row) => html`<dt>${row.label}</dt><dd>${row.value}</dd>`)}</dl>
-      ${pinned ? html`<div class="pin-hint">Pinned · click empty space to unpin</div>` : nothing}
+      <div class="pin-hint">${pinned ? 'Pinned · click empty space to unpin' : 'Click to pin (and see the headers)'}</div>
     </div>`;
   }
 

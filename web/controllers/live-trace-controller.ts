@@ -22,7 +22,7 @@ export class LiveTraceController implements ReactiveController {
   status: 'connecting' | 'open' | 'closed' = 'connecting';
   /** Server clock minus browser clock, ms; 0 until measured. */
   offsetMs = 0;
-  /** Resolves once the clock offset has been measured the first time. */
+  /** Resolves once the clock offset has first been measured. */
   readonly synced: Promise<void>;
 
   private _socket?: WebSocket;
@@ -120,7 +120,8 @@ export class LiveTraceController implements ReactiveController {
         this._samples = [...this._samples.slice(-20), { sentAt, receivedAt: Date.now(), serverNow: message.serverNow }];
         const offset = estimateClockOffset(this._samples);
         if (offset !== undefined) this.offsetMs = offset;
-        if (this._pings.size === 0) this._markSynced();
+        // One loopback round trip is already a good estimate; later pongs only refine it.
+        this._markSynced();
         return;
       }
     }
