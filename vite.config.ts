@@ -11,6 +11,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('./dist', import.meta.url)),
     emptyOutDir: true,
     target: 'es2022',
+    // Maps let the page point trace events at the lines of client.ts people read.
+    sourcemap: true,
   },
   server: {
     // Lesson folders are watched by the workbench itself (a change reloads the lesson server, not the page).

@@ -1,5 +1,8 @@
 import type { ClientContext, ClientOptions, FeedSnapshot } from '../lessons/lesson.ts';
 import { CLIENT_HEADER, CONN_HEADER, clientLane, type TraceInput } from '../lessons/trace-event.ts';
+import { clientFrameOf, createClientSourceLocator, type StackFrame } from './client-source-locator.ts';
+
+const locate = createClientSourceLocator();
 
 export interface ClientContextOptions {
   slug: string;
@@ -23,6 +26,11 @@ export function createClientContext({ slug, clientId, options, now, report, onSh
   const lane = clientLane(clientId);
   const base = { lane, client: clientId } as const;
   let requests = 0;
+  // Events wait for their client.ts line (the first needs the source map fetched), in order.
+  let queue = Promise.resolve();
+  const reportFrom = (frame: StackFrame | undefined, event: TraceInput) => {
+    queue = queue.then(async () => report({ ...event, source: await locate(frame) }));
+  };
 
   const tracedFetch: typeof fetch = async (input, init) => {
     const request = new Request(input, init);
@@ -30,10 +38,12 @@ export function createClientContext({ slug, clientId, options, now, report, onSh
     request.headers.set(CLIENT_HEADER, clientId);
     request.headers.set(CONN_HEADER, conn);
     const url = new URL(request.url);
-    report({ ...base, kind: 'client-request', t: now(), conn, method: request.method, url: url.pathname + url.search });
+    const frame = clientFrameOf(new Error().stack);
+    reportFrom(frame, { ...base, kind: 'client-request', t: now(), conn, method: request.method, url: url.pathname + url.search });
     try {
       const response = await fetch(request);
-      report({ ...base, kind: 'client-response', t: now(), conn, status: response.status, version: await versionOf(response) });
+      const t = now();
+      reportFrom(frame, { ...base, kind: 'client-response', t, conn, status: response.status, version: await versionOf(response) });
       return response;
     } catch (error) {
       reportError(error);
@@ -43,7 +53,8 @@ export function createClientContext({ slug, clientId, options, now, report, onSh
 
   const reportError = (error: unknown) => {
     if (abort.signal.aborted) return; // stopping the client aborts its requests: not an error
-    report({ ...base, kind: 'client-error', t: now(), message: error instanceof Error ? error.message : String(error) });
+    const frame = clientFrameOf(error instanceof Error ? error.stack : undefined);
+    reportFrom(frame, { ...base, kind: 'client-error', t: now(), message: error instanceof Error ? error.message : String(error) });
   };
 
   const context: ClientContext = {
@@ -52,7 +63,8 @@ export function createClientContext({ slug, clientId, options, now, report, onSh
     url: (path) => new URL(`/lessons/${slug}/api${path.startsWith('/') ? path : `/${path}`}`, location.href).href,
     show(snapshot) {
       const t = now();
-      report({ ...base, kind: 'client-show', t, version: snapshot.version, changedAt: snapshot.changedAt, staleMs: Math.max(0, t - snapshot.changedAt) });
+      const frame = clientFrameOf(new Error().stack);
+      reportFrom(frame, { ...base, kind: 'client-show', t, version: snapshot.version, changedAt: snapshot.changedAt, staleMs: Math.max(0, t - snapshot.changedAt) });
       onShow(snapshot);
     },
     reportError,

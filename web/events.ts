@@ -1,18 +1,28 @@
-import type { TraceEvent } from '../lessons/trace-event.ts';
+import type { SourceLocation, TraceEvent } from '../lessons/trace-event.ts';
 import type { ClientOptions } from '../lessons/lesson.ts';
 
-/** The pointer moved onto a timeline event (or off all of them: `traceEvent` is undefined). */
+/**
+ * The pointer moved onto a timeline event (or off all of them: `traceEvent` is undefined).
+ * `source` is the lesson code behind the shape: the event's own, or that of the other side of it
+ * (a request arrow's browser side has the `fetch()` line when the server side has none).
+ */
 export class TimelineHoverEvent extends Event {
   static readonly eventName = 'timeline-hover' as const;
-  constructor(readonly traceEvent: TraceEvent | undefined) {
+  constructor(
+    readonly traceEvent: TraceEvent | undefined,
+    readonly source: SourceLocation | undefined = traceEvent?.source,
+  ) {
     super(TimelineHoverEvent.eventName, { bubbles: true, composed: true });
   }
 }
 
-/** The user pinned a timeline event by clicking it (or unpinned: `traceEvent` is undefined). */
+/** The user pinned a timeline event by clicking it (or unpinned: `traceEvent` is undefined); `source` as above. */
 export class TimelineSelectEvent extends Event {
   static readonly eventName = 'timeline-select' as const;
-  constructor(readonly traceEvent: TraceEvent | undefined) {
+  constructor(
+    readonly traceEvent: TraceEvent | undefined,
+    readonly source: SourceLocation | undefined = traceEvent?.source,
+  ) {
     super(TimelineSelectEvent.eventName, { bubbles: true, composed: true });
   }
 }

@@ -28,6 +28,11 @@ describe('the short-polling lesson page in Chromium', () => {
     await lit.waitFor();
     expect(await lit.getAttribute('data-line')).toMatch(/^\d+$/);
     expect(await lit.textContent()).toContain('res.json(');
+
+    // A request arrow starts in the browser: it lights the fetch() line of client.ts.
+    await page.locator('event-timeline .request:not(.one-sided)').first().dispatchEvent('mouseover');
+    await waitFor(async () => (await page.locator('code-panel [role=tab][data-file="client.ts"]').getAttribute('aria-selected')) === 'true', { what: 'the client.ts tab' });
+    expect(await page.locator('code-panel .panel[data-file="client.ts"] .line.active-line').textContent()).toContain("fetch(url('/data')");
     expect(errors).toEqual([]);
   });
 

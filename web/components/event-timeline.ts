@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing, svg, type PropertyValues, type SVGTemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { TraceEvent } from '../../lessons/trace-event.ts';
+import type { SourceLocation, TraceEvent } from '../../lessons/trace-event.ts';
 import { TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import { theme } from '../theme.ts';
 import { describeEvent, formatDuration, requestsByConn, summarizeEvent, type RequestContext } from '../timeline-format.ts';
@@ -728,7 +728,17 @@ export class EventTimeline extends LitElement {
   private _hover(anchor: Anchor | undefined): void {
     if (anchor?.key === this._hovered?.key) return;
     this._hovered = anchor;
-    this.dispatchEvent(new TimelineHoverEvent(anchor && findEventBySeq(this.events, anchor.seq)));
+    this.dispatchEvent(new TimelineHoverEvent(anchor && findEventBySeq(this.events, anchor.seq), anchor && this._sourceOf(anchor)));
+  }
+
+  /** The first lesson code location among the events a shape draws. */
+  private _sourceOf(anchor: Anchor): SourceLocation | undefined {
+    const shape = this._layout && findShape(this._layout, anchor.key);
+    for (const seq of shape?.seqs ?? [anchor.seq]) {
+      const source = findEventBySeq(this.events, seq)?.source;
+      if (source) return source;
+    }
+    return undefined;
   }
 
   private _onClick(e: Event): void {
@@ -739,7 +749,7 @@ export class EventTimeline extends LitElement {
     const shape = this._shapeAt(e.target);
     if (shape) {
       this._pinned = shape;
-      this.dispatchEvent(new TimelineSelectEvent(findEventBySeq(this.events, shape.seq)));
+      this.dispatchEvent(new TimelineSelectEvent(findEventBySeq(this.events, shape.seq), this._sourceOf(shape)));
     } else if (this._pinned) {
       this._pinned = undefined;
       this.dispatchEvent(new TimelineSelectEvent(undefined));

@@ -3,7 +3,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { ClientOptions, FeedSnapshot, LessonDetail } from '../../lessons/lesson.ts';
-import { clientLane, type Lane, type SourceLocation, type TraceEvent } from '../../lessons/trace-event.ts';
+import { clientLane, type Lane, type SourceLocation } from '../../lessons/trace-event.ts';
 import { callApi } from '../api.ts';
 import { createClientContext } from '../client-context.ts';
 import { LiveTraceController } from '../controllers/live-trace-controller.ts';
@@ -304,8 +304,8 @@ export class LessonView extends LitElement {
     `;
   }
 
-  private readonly _onHover = (e: TimelineHoverEvent) => (this._activeLine = sourceOf(e.traceEvent));
-  private readonly _onSelect = (e: TimelineSelectEvent) => (this._pinnedLine = sourceOf(e.traceEvent));
+  private readonly _onHover = (e: TimelineHoverEvent) => (this._activeLine = e.source);
+  private readonly _onSelect = (e: TimelineSelectEvent) => (this._pinnedLine = e.source);
 
   private _goToStep(n: number) {
     location.hash = `#step-${n}`;
@@ -355,10 +355,6 @@ export class LessonView extends LitElement {
 function stepFromHash(): number {
   const match = /^#step-(\d+)$/.exec(location.hash);
   return match ? Math.max(1, Number(match[1])) : 1;
-}
-
-function sourceOf(event: TraceEvent | undefined): SourceLocation | undefined {
-  return event?.source;
 }
 
 declare global {
