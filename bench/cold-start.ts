@@ -40,7 +40,7 @@ export async function measureColdStart(browser: Browser, root: string, port: num
           }).observe({ type: 'paint', buffered: true });
         }),
     );
-    await page.locator('event-timeline .request').first().waitFor({ timeout: 30_000 });
+    await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 30_000 });
     const firstPollDrawnMs = performance.now() - started;
     await page.close();
     return { readyMs, firstPaintMs: navigationStart - started + fcp, firstPollDrawnMs };

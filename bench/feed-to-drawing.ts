@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core';
 export async function measureFeedToDrawing(browser: Browser, url: string, changes: number): Promise<number[]> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await page.goto(`${url}/lessons/short-polling/`);
-  await page.locator('event-timeline .request').first().waitFor({ timeout: 30_000 });
+  await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 30_000 });
   await page.evaluate(() => {
     const drawn = new Map<number, number>();
     (window as unknown as { drawn: Map<number, number> }).drawn = drawn;

@@ -40,7 +40,7 @@ describe('the short-polling lesson page in Chromium', () => {
     const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${url}/lessons/short-polling/`);
-    await page.locator('event-timeline .request').first().waitFor({ timeout: 15_000 });
+    await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 15_000 });
 
     const post = await fetch(`${url}/api/lessons/short-polling/feed`, {
       method: 'POST',
@@ -50,7 +50,37 @@ describe('the short-polling lesson page in Chromium', () => {
     const { version } = (await post.json()) as { version: number };
     const card = page.locator('lesson-view .client[data-client="chained"] .value');
     await waitFor(async () => (await card.textContent())?.includes(`v${version} {"headline":"from the test"}`), { what: `v${version} shown`, timeoutMs: 10_000 });
-    await page.locator(`event-timeline .feed-change[data-version="${version}"]`).waitFor();
-    await page.locator(`event-timeline .link[data-version="${version}"]`).first().waitFor();
+    await page.locator(`event-timeline .feed-change[data-version="${version}"]`).waitFor({ state: 'attached' });
+    await page.locator(`event-timeline .link[data-version="${version}"]`).first().waitFor({ state: 'attached' });
+  });
+
+  it('answers conditional polls with 304 once Conditional is on, and counts the bytes saved', async () => {
+    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${url}/lessons/short-polling/`);
+    await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 15_000 });
+    await page.getByLabel('Poll every').fill('500');
+    await page.getByLabel('Poll every').dispatchEvent('change');
+    await page.getByLabel('Conditional (ETag → 304)').check();
+
+    await page.locator('event-timeline .response.status-304').first().waitFor({ state: 'attached', timeout: 10_000 });
+    await waitFor(async () => /saved by 304/.test((await page.locator('lesson-view .client[data-client="chained"] .figures').textContent()) ?? ''), {
+      what: 'the bytes saved by 304',
+    });
+  });
+
+  it('piles requests up with setInterval against a slow server, and never with setTimeout chaining', async () => {
+    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${url}/lessons/short-polling/`);
+    await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 15_000 });
+    await page.getByLabel('Server delay').fill('1000');
+    await page.getByLabel('Server delay').dispatchEvent('change');
+    await page.getByLabel('Poll every').fill('250');
+    await page.getByLabel('Poll every').dispatchEvent('change');
+
+    const figures = (client: string) => page.locator(`lesson-view .client[data-client="${client}"] .figures`).textContent();
+    await waitFor(async () => /[3-9] requests in flight at once/.test((await figures('interval')) ?? ''), { what: 'setInterval to pile up' });
+    expect(await figures('chained')).not.toMatch(/in flight at once/);
   });
 });
