@@ -15,6 +15,8 @@ export default defineConfig({
     sourcemap: true,
   },
   server: {
+    // Transform the page's modules at start-up, not when the first browser asks for them.
+    warmup: { clientFiles: ['./main.ts'] },
     // Lesson folders are watched by the workbench itself (a change reloads the lesson server, not the page).
     watch: { ignored: ['**/lessons/*/server.ts', '**/.workbench/**'] },
   },

@@ -6,6 +6,8 @@ import type { Browser } from 'playwright-core';
  * the timeline: the trace path feed → hub → live socket → layout → SVG, independent of polling.
  */
 export async function measureFeedToDrawing(browser: Browser, url: string, changes: number): Promise<number[]> {
+  // Only our changes, far enough apart never to be merged into one marker on the timeline.
+  await fetch(`${url}/api/lessons/short-polling/scenario`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"kind":"manual"}' });
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await page.goto(`${url}/lessons/short-polling/`);
   await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 30_000 });
@@ -27,7 +29,7 @@ export async function measureFeedToDrawing(browser: Browser, url: string, change
     const { version, changedAt } = (await res.json()) as { version: number; changedAt: number };
     const drawnAt = await page.waitForFunction((v) => (window as unknown as { drawn: Map<number, number> }).drawn.get(v), version, { polling: 5, timeout: 10_000 });
     delays.push(((await drawnAt.jsonValue()) as number) - changedAt);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   await page.close();
   return delays;

@@ -38,6 +38,7 @@ export interface LessonRunnerOptions {
 const RUNNER_MAIN = fileURLToPath(new URL('./runner-main.ts', import.meta.url));
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const RETIRE_GRACE_MS = 1_500;
+const SHUTTING_DOWN: LoadResult = { ok: false, errors: [{ line: 1, column: 1, message: 'The workbench is shutting down' }] };
 const CRASH_WINDOW_MS = 10_000;
 const MAX_CRASHES = 5;
 
@@ -63,7 +64,6 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
   let crashes: number[] = [];
   let waiters: ((url: string) => void)[] = [];
   let queue: Promise<unknown> = Promise.resolve();
-  const ready = mkdir(buildDir, { recursive: true });
 
   const spawnRunner = (): RunnerProcess => {
     const child = fork(RUNNER_MAIN, [], {
@@ -129,7 +129,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     });
 
   const activate = async (modulePath: string, reason: ReloadEvent['reason']): Promise<LoadResult> => {
-    if (closed) return { ok: false, errors: [{ line: 1, column: 1, message: 'The workbench is shutting down' }] };
+    if (closed) return SHUTTING_DOWN;
     const proc = spare ?? spawnRunner();
     spare = undefined;
     const nextGeneration = generation + 1;
@@ -187,6 +187,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     },
     load(code, reason) {
       return serialize(async () => {
+        if (closed) return SHUTTING_DOWN;
         const compiled = await compileLessonServer(sourcePath, code);
         if (!compiled.ok) {
           for (const error of compiled.errors) {
@@ -194,7 +195,8 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
           }
           return compiled;
         }
-        await ready;
+        if (closed) return SHUTTING_DOWN;
+        await mkdir(buildDir, { recursive: true });
         const modulePath = join(buildDir, `server.${process.pid}.${generation + 1}.${Date.now()}.mjs`);
         await writeFile(modulePath, compiled.code);
         crashes = [];
@@ -210,6 +212,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     async close() {
       if (closed) return;
       closed = true;
+      await queue; // a load in flight finishes (or gives up) first, so no process is left behind
       const procs = [active, spare].filter((p): p is RunnerProcess => !!p);
       active = spare = undefined;
       await Promise.all(

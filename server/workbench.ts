@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp } from './app.ts';
 import { createFrontend } from './frontend.ts';
@@ -34,10 +35,13 @@ export interface Workbench {
   close(): Promise<void>;
 }
 
+let workbenches = 0;
+
 /** Assembles the workbench (nothing listens until `listen`). */
 export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = true, lessonsDir = join(root, 'lessons') }: WorkbenchOptions): Promise<Workbench> {
   const hub = createTraceHub();
-  const buildRoot = join(root, '.workbench', `build-${process.pid}`);
+  // Compiled lesson code lives under the project so that its imports (express, ws) resolve.
+  const buildRoot = join(root, '.workbench', `build-${process.pid}-${++workbenches}`);
   const entries = await loadLessonCatalog(lessonsDir);
   const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot })]));
   const byFolder = new Map(entries.map((entry) => [entry.dir.slice(lessonsDir.length + 1), hosts.get(entry.slug)!]));
@@ -83,6 +87,7 @@ export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = 
         await Promise.all([...hosts.values()].map((host) => host.close()));
         await frontend.close();
         await closed;
+        await rm(buildRoot, { recursive: true, force: true });
       })()),
   };
 }

@@ -1,4 +1,7 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { LessonDetail } from '../../lessons/lesson.ts';
 import { WebSocket } from 'ws';
 import type { TraceEvent } from '../../lessons/trace-event.ts';
 import type { LiveServerMessage } from '../../server/live-protocol.ts';
@@ -88,6 +91,25 @@ describe('the live socket', () => {
     const res = await fetch(`${url}/api/trace?lesson=short-polling`, { method: 'DELETE' });
     expect(res.status).toBe(204);
     await waitFor(() => live.messages.some((m) => m.type === 'cleared'));
+    live.socket.close();
+  });
+
+  it('pushes the re-highlighted code and re-rendered prose when lesson files are saved', async () => {
+    const { url, lessonsDir } = await startWorkbench({ copyLessons: true });
+    const live = await openLive(url, 'short-polling');
+    await waitFor(async () => (await traceOf(url, 'short-polling')).some((e) => e.kind === 'reload'));
+    const folder = join(lessonsDir, '01-short-polling');
+    const lessons = () => live.messages.filter((m): m is { type: 'lesson'; detail: LessonDetail } => m.type === 'lesson').map((m) => m.detail);
+
+    const server = await readFile(join(folder, 'server.ts'), 'utf8');
+    await writeFile(join(folder, 'server.ts'), server.replace('res.json({ version, value, changedAt });', 'res.json({ version, value, changedAt, edited: true });'));
+    const withCode = await waitFor(() => lessons().find((d) => d.code[0]!.text.includes('edited: true')));
+    expect(withCode.code[0]!.html).toContain('edited');
+
+    const markdown = await readFile(join(folder, 'lesson.md'), 'utf8');
+    await writeFile(join(folder, 'lesson.md'), markdown.replace('## Ask, answer, repeat', '## Ask, answer, and repeat'));
+    const withProse = await waitFor(() => lessons().find((d) => d.steps.some((step) => step.title === 'Ask, answer, and repeat')));
+    expect(withProse.steps.map((step) => step.title)).toContain('Ask, answer, and repeat');
     live.socket.close();
   });
 });
