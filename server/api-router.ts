@@ -2,6 +2,7 @@ import express, { Router, type RequestHandler } from 'express';
 import type { LessonSettings } from '../lessons/lesson.ts';
 import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
+import { isSameOrigin } from './same-origin.ts';
 import { parseScenario } from './scenario.ts';
 import type { TraceHub } from './trace-hub.ts';
 
@@ -13,6 +14,7 @@ export interface ApiRouterOptions {
 /** The workbench's own API under `/api`: lessons, their feeds and settings, the trace, the clock. */
 export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
   const router = Router();
+  router.use(refuseForeignOrigins());
   const onlyJson = requireJson();
   const parseJson = express.json({ limit: '64kb', strict: false });
   const hostOf = (slug: unknown) => {
@@ -78,6 +80,14 @@ export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
   });
 
   return router;
+}
+
+/** Refuses any change asked for by a page of another site (a form post, a fetch from elsewhere). */
+function refuseForeignOrigins(): RequestHandler {
+  return function refuseForeignOrigins(req, _res, next) {
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !isSameOrigin(req)) throw new HttpError(403, 'Requests from another site may not change the workbench');
+    next();
+  };
 }
 
 /** Refuses bodies that are not JSON: no HTML form or text/plain post from another site gets through. */

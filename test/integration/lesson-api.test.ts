@@ -74,6 +74,17 @@ describe('the short-polling lesson API, through the proxy', () => {
     expect(workbench.hosts.get('short-polling')!.feed.current().version).toBe(before);
   });
 
+  it('refuses a change asked for by a page of another site with 403, changing nothing', async () => {
+    const { url, workbench } = await startWorkbench();
+    const before = workbench.hosts.get('short-polling')!.feed.current().version;
+    const res = await fetch(`${url}/api/lessons/short-polling/feed/next`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: 'Requests from another site may not change the workbench' });
+    expect(workbench.hosts.get('short-polling')!.feed.current().version).toBe(before);
+    const same = await fetch(`${url}/api/lessons/short-polling/feed/next`, { method: 'POST', headers: { origin: url } });
+    expect(same.status).toBe(201);
+  });
+
   it('answers unknown lessons and routes with JSON 404s', async () => {
     const { url } = await startWorkbench();
     const noLesson = await fetch(`${url}/lessons/nope/api/data`);
