@@ -10,9 +10,10 @@ import { pathToFileURL } from 'node:url';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import type { FeedSnapshot, LessonContext, LessonServer, LessonSettings, UpgradeHandler } from '../lessons/lesson.ts';
 import type { TraceInput } from '../lessons/trace-event.ts';
-import { createLessonLocator, locateError } from './lesson-locator.ts';
+import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
 import type { FromRunnerMessage, ToRunnerMessage } from './runner-protocol.ts';
 import { traceHttpMiddleware } from './trace-http.ts';
+import { traceWebSocket } from './trace-websocket.ts';
 
 process.setSourceMapsEnabled(true);
 
@@ -34,6 +35,7 @@ const feedListeners = new Set<(snapshot: FeedSnapshot) => void>();
 const abort = new AbortController();
 let sourcePath = '';
 let apiBase = '';
+let locate: LessonLocator = () => undefined;
 const upgrades = new Map<string, UpgradeHandler>();
 
 const app = express();
@@ -46,6 +48,7 @@ server.on('upgrade', (req, socket, head) => {
   const handler = pathname.startsWith(`${apiBase}/`) ? upgrades.get(pathname.slice(apiBase.length)) : undefined;
   if (!handler) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   try {
+    traceWebSocket({ emit, locate }, req, socket);
     handler(req, socket, head);
   } catch (error) {
     reportRuntimeError(error);
@@ -118,7 +121,7 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
     send({ type: 'load-error', message: messageOf(error), line: locateError(error, sourcePath, 'server.ts')?.line });
     return;
   }
-  const locate = createLessonLocator(message.modulePath, 'server.ts');
+  locate = createLessonLocator(message.modulePath, 'server.ts');
   app.use(
     apiBase,
     traceHttpMiddleware({ emit, locate }),

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
 import { CLIENT_HEADER, CONN_HEADER, type SourceLocation, type TraceInput } from '../lessons/trace-event.ts';
 import type { LessonLocator } from './lesson-locator.ts';
+import { traceIdOf, versionIn } from './trace-fields.ts';
 
 export interface TraceHttpOptions {
   emit(event: TraceInput): void;
@@ -23,8 +24,8 @@ export function traceHttpMiddleware({ emit, locate, heldAfterMs = 100 }: TraceHt
   let count = 0;
   return function traceHttp(req, res, next) {
     const started = Date.now();
-    const conn = headerOf(req.headers, CONN_HEADER) ?? `s${++count}`;
-    const client = headerOf(req.headers, CLIENT_HEADER);
+    const conn = traceIdOf(req.headers[CONN_HEADER]) ?? `s${++count}`;
+    const client = traceIdOf(req.headers[CLIENT_HEADER]);
     const base = { lane: 'server', conn, ...(client ? { client } : {}) } as const;
     const writtenBefore = req.socket.bytesWritten;
     let source: SourceLocation | undefined;
@@ -93,11 +94,6 @@ export function traceHttpMiddleware({ emit, locate, heldAfterMs = 100 }: TraceHt
   };
 }
 
-function headerOf(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return typeof value === 'string' && /^[\w.:-]{1,64}$/.test(value) ? value : undefined;
-}
-
 function headersOf(headers: IncomingHttpHeaders | OutgoingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
@@ -126,10 +122,4 @@ function textOf(chunk: unknown): string {
   if (typeof chunk === 'string') return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
   return '';
-}
-
-/** The numeric `version` of a JSON body (or of an SSE chunk's data), if it has one. */
-function versionIn(text: string): number | undefined {
-  const match = /"version"\s*:\s*(\d+)/.exec(text);
-  return match ? Number(match[1]) : undefined;
 }

@@ -82,6 +82,31 @@ describe('lesson runners', () => {
     expect(status).toBe(404);
   });
 
+  it('records a WebSocket connection frame by frame, both ways, and its close code', async () => {
+    const { url } = await startWorkbench({ extraLessons: ['90-echo'] });
+    const socket = new WebSocket(`${url.replace('http', 'ws')}/lessons/echo/api/echo?client=tester&conn=t-1`);
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const reply = new Promise<string>((resolve) => socket.once('message', (data) => resolve(String(data))));
+    socket.send('{"version":9}');
+    expect(await reply).toBe('echo: {"version":9}');
+    socket.close(1000, 'done');
+    const trace = await waitFor(async () => {
+      const events = await traceOf(url, 'echo');
+      return events.some((e) => e.kind === 'ws-close') && events;
+    });
+    const ws = trace.filter((e) => e.kind.startsWith('ws-'));
+    expect(ws.map((e) => [e.kind, e.conn, e.client, 'direction' in e ? `${e.direction} ${e.opcode} ${e.text}` : ''])).toEqual([
+      ['ws-open', 't-1', 'tester', ''],
+      ['ws-frame', 't-1', 'tester', 'in text {"version":9}'],
+      ['ws-frame', 't-1', 'tester', 'out text echo: {"version":9}'],
+      ['ws-frame', 't-1', 'tester', 'in close 1000 done'],
+      ['ws-frame', 't-1', 'tester', 'out close 1000 done'],
+      ['ws-close', 't-1', 'tester', ''],
+    ]);
+    expect(ws[1]).toMatchObject({ version: 9, bytes: 2 + 4 + 13 });
+    expect(ws.at(-1)).toMatchObject({ code: 1000, reason: 'done' });
+  });
+
   it('records a stream and its chunks', async () => {
     const { url } = await startWorkbench({ extraLessons: ['90-echo'] });
     expect(await (await fetch(`${url}/lessons/echo/api/stream`)).text()).toBe('data: one\n\ndata: two\n\n');

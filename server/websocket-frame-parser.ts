@@ -1,0 +1,86 @@
+/** One WebSocket frame as read off the wire (RFC 6455 §5.2). */
+export interface WebSocketFrame {
+  fin: boolean;
+  opcode: number;
+  /** The whole frame: header, mask key and payload. */
+  bytes: number;
+  /** The payload, unmasked. */
+  payload: Buffer;
+}
+
+/** Opcode names (RFC 6455 §11.8); continuation frames are reported as the data frame they continue. */
+export const OPCODES: Record<number, 'continuation' | 'text' | 'binary' | 'close' | 'ping' | 'pong'> = {
+  0: 'continuation',
+  1: 'text',
+  2: 'binary',
+  8: 'close',
+  9: 'ping',
+  10: 'pong',
+};
+
+/** Payloads kept for the trace are cut here; the frame's size is still counted in full. */
+const MAX_KEPT = 4_096;
+
+/**
+ * Reads WebSocket frames from a byte stream cut at arbitrary places (a TCP stream), calling
+ * `onFrame` for each complete one. Big payloads are not buffered past what the trace keeps.
+ */
+export function createWebSocketFrameParser(onFrame: (frame: WebSocketFrame) => void): { push(chunk: Buffer): void } {
+  let buffered: Buffer = Buffer.alloc(0);
+  let skipping: { remaining: number; frame: WebSocketFrame; mask?: Buffer; offset: number } | undefined;
+
+  return {
+    push(chunk) {
+      // Always a copy: the socket's other reader (ws) unmasks payloads in place in the same buffers.
+      buffered = Buffer.concat([buffered, chunk]);
+      for (;;) {
+        if (skipping) {
+          const take = Math.min(skipping.remaining, buffered.length);
+          const keep = Math.max(0, Math.min(take, MAX_KEPT - skipping.frame.payload.length));
+          if (keep > 0) skipping.frame.payload = Buffer.concat([skipping.frame.payload, unmask(buffered.subarray(0, keep), skipping.mask, skipping.offset)]);
+          skipping.offset += take;
+          skipping.remaining -= take;
+          buffered = buffered.subarray(take);
+          if (skipping.remaining > 0) return;
+          onFrame(skipping.frame);
+          skipping = undefined;
+          continue;
+        }
+        if (buffered.length < 2) return;
+        const fin = (buffered[0]! & 0x80) !== 0;
+        const opcode = buffered[0]! & 0x0f;
+        const masked = (buffered[1]! & 0x80) !== 0;
+        let length = buffered[1]! & 0x7f;
+        let offset = 2;
+        if (length === 126) {
+          if (buffered.length < 4) return;
+          length = buffered.readUInt16BE(2);
+          offset = 4;
+        } else if (length === 127) {
+          if (buffered.length < 10) return;
+          length = Number(buffered.readBigUInt64BE(2));
+          offset = 10;
+        }
+        if (masked) {
+          if (buffered.length < offset + 4) return;
+          offset += 4;
+        }
+        const mask = masked ? buffered.subarray(offset - 4, offset) : undefined;
+        const frame: WebSocketFrame = { fin, opcode, bytes: offset + length, payload: Buffer.alloc(0) };
+        buffered = buffered.subarray(offset);
+        skipping = { remaining: length, frame, mask: mask && Buffer.from(mask), offset: 0 };
+        if (length === 0) {
+          onFrame(frame);
+          skipping = undefined;
+        }
+      }
+    },
+  };
+}
+
+function unmask(data: Buffer, mask: Buffer | undefined, offset: number): Buffer {
+  if (!mask) return Buffer.from(data);
+  const out = Buffer.allocUnsafe(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i]! ^ mask[(offset + i) % 4]!;
+  return out;
+}
