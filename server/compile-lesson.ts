@@ -37,7 +37,6 @@ function compileErrorsOf(error: unknown): CompileError[] {
 }
 
 function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
