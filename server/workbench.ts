@@ -8,6 +8,7 @@ import { loadLessonCatalog } from './lesson-catalog.ts';
 import { createLessonHost, type LessonHost } from './lesson-host.ts';
 import { createLessonProxy } from './lesson-proxy.ts';
 import { createLiveSocketServer } from './live-socket.ts';
+import { removeStaleBuilds } from './remove-stale-builds.ts';
 import { createTraceHub, type TraceHub } from './trace-hub.ts';
 import { routeUpgrades } from './upgrades.ts';
 import { watchLessons } from './watch-lessons.ts';
@@ -42,6 +43,7 @@ export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = 
   const hub = createTraceHub();
   // Compiled lesson code lives under the project so that its imports (express, ws) resolve.
   const buildRoot = join(root, '.workbench', `build-${process.pid}-${++workbenches}`);
+  void removeStaleBuilds(join(root, '.workbench'));
   const entries = await loadLessonCatalog(lessonsDir);
   const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot })]));
   const byFolder = new Map(entries.map((entry) => [entry.dir.slice(lessonsDir.length + 1), hosts.get(entry.slug)!]));
