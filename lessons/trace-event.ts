@@ -185,6 +185,13 @@ export interface ClientShowEvent extends TraceBase {
   staleMs: number;
 }
 
+/** The page cancelled a request before its answer came (the client was stopped or restarted). */
+export interface ClientAbortEvent extends TraceBase {
+  kind: 'client-abort';
+  conn: string;
+  client: string;
+}
+
 /** The browser client failed (network error, parse error, thrown in client.ts). */
 export interface ClientErrorEvent extends TraceBase {
   kind: 'client-error';
@@ -209,6 +216,7 @@ export type TraceEvent =
   | ClientRequestEvent
   | ClientResponseEvent
   | ClientShowEvent
+  | ClientAbortEvent
   | ClientErrorEvent;
 
 export type TraceKind = TraceEvent['kind'];
@@ -217,7 +225,7 @@ export type TraceKind = TraceEvent['kind'];
 export type TraceInput = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'seq' | 'lesson'> : never) : never;
 
 /** Kinds the browser may report; anything else from a page is refused. */
-export const CLIENT_KINDS = ['client-request', 'client-response', 'client-show', 'client-error'] as const satisfies readonly TraceKind[];
+export const CLIENT_KINDS = ['client-request', 'client-response', 'client-show', 'client-abort', 'client-error'] as const satisfies readonly TraceKind[];
 
 /** Headers every HTTP request from a lesson client carries, so the server side can join the trace. */
 export const CLIENT_HEADER = 'x-workbench-client';

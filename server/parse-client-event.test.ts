@@ -30,6 +30,12 @@ describe('parseClientEvent', () => {
       expect(parseClientEvent(input)).toEqual(input);
     });
 
+    it('a client-abort with its conn, and not without one', () => {
+      const input = { kind: 'client-abort', t: 1_200, lane: 'client:naive', client: 'naive', conn: 'c-1' };
+      expect(parseClientEvent(input)).toEqual(input);
+      expect(parseClientEvent({ ...input, conn: undefined })).toBeUndefined();
+    });
+
     it('a client-response without a version', () => {
       const input = { kind: 'client-response', t: 1_200, lane: 'client:naive', client: 'naive', conn: 'c-1', status: 304 };
       expect(parseClientEvent(input)).toEqual(input);

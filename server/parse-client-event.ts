@@ -29,6 +29,9 @@ export function parseClientEvent(input: unknown): TraceInput | undefined {
     case 'client-show':
       if (!finite(e.version) || !finite(e.changedAt) || !finite(e.staleMs)) return undefined;
       return { ...base, kind: 'client-show', version: e.version as number, changedAt: e.changedAt as number, staleMs: e.staleMs as number };
+    case 'client-abort':
+      if (typeof base.conn !== 'string') return undefined;
+      return { ...base, kind: 'client-abort', conn: base.conn };
     case 'client-error':
       if (typeof e.message !== 'string') return undefined;
       return { ...base, kind: 'client-error', message: e.message.slice(0, MAX_TEXT) };

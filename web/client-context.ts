@@ -46,7 +46,8 @@ export function createClientContext({ slug, clientId, options, now, report, onSh
       reportFrom(frame, { ...base, kind: 'client-response', t, conn, status: response.status, version: await versionOf(response) });
       return response;
     } catch (error) {
-      reportError(error);
+      if (abort.signal.aborted) reportFrom(frame, { ...base, kind: 'client-abort', t: now(), conn });
+      else reportError(error);
       throw error;
     }
   };

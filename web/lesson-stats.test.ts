@@ -21,6 +21,13 @@ describe('computeClientStats', () => {
     expect(a).toMatchObject({ requests: 4, maxInFlight: 3 });
   });
 
+  it('stops counting a request the page cancelled as in flight', () => {
+    const cancel = (client: string, conn: string, t: number) => at({ kind: 'client-abort', lane: `client:${client}`, client, conn, t });
+    const events = [request('a', '1', 0), cancel('a', '1', 5), request('a', '2', 10), response('a', '2', 30), request('a', '3', 40)];
+    const [a] = computeClientStats(events, ['a']);
+    expect(a).toMatchObject({ requests: 3, maxInFlight: 1 });
+  });
+
   it('takes the median staleness of the values shown and ignores other clients', () => {
     const show = (client: string, version: number, staleMs: number) =>
       at({ kind: 'client-show', lane: `client:${client}`, client, t: 0, version, changedAt: 0, staleMs });

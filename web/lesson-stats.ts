@@ -39,6 +39,7 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
         break;
       }
       case 'client-response':
+      case 'client-abort':
         inFlight.set(s.client, Math.max(0, (inFlight.get(s.client) ?? 0) - 1));
         break;
       case 'http-response': {

@@ -133,6 +133,8 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
       return `${event.phase} error: ${event.message}`;
     case 'client-show':
       return `showed v${event.version} (${formatStaleness(event.staleMs)} stale)`;
+    case 'client-abort':
+      return 'request cancelled by the page';
     case 'client-error':
       return `client error: ${event.message}`;
   }
