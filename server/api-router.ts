@@ -60,18 +60,18 @@ export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
     res.json(host.setSettings(parseSettings(req.body)));
   });
 
-  router.get('/trace', (req, res) => {
-    const slug = req.query.lesson;
+  const tracedLesson = (slug: unknown) => {
     if (typeof slug !== 'string') throw new HttpError(400, 'Expected ?lesson=<slug>');
-    hostOf(slug);
+    return hostOf(slug).slug;
+  };
+
+  router.get('/trace', (req, res) => {
+    const slug = tracedLesson(req.query.lesson);
     res.json({ lesson: slug, serverNow: Date.now(), events: hub.events(slug) });
   });
 
   router.delete('/trace', (req, res) => {
-    const slug = req.query.lesson;
-    if (typeof slug !== 'string') throw new HttpError(400, 'Expected ?lesson=<slug>');
-    hostOf(slug);
-    hub.clear(slug);
+    hub.clear(tracedLesson(req.query.lesson));
     res.status(204).end();
   });
 

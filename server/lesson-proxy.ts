@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { createProxyServer } from 'http-proxy-3';
 import type { LessonHost } from './lesson-host.ts';
+import { rejectUpgrade } from './reject-upgrade.ts';
 
 /** Forwards `/lessons/<slug>/api/*` (HTTP and WebSocket upgrades) to the lesson's runner. */
 export interface LessonProxy {
@@ -51,12 +52,12 @@ export function createLessonProxy(hosts: ReadonlyMap<string, LessonHost>): Lesso
       if (!API_PATH.test(req.url ?? '')) return false;
       const host = hostOf(req.url);
       if (!host) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        rejectUpgrade(socket, 404);
         return true;
       }
       host.target().then(
         (target) => proxy.ws(req, socket, head, { target }),
-        () => socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'),
+        () => rejectUpgrade(socket, 503),
       );
       return true;
     },

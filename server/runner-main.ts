@@ -12,6 +12,7 @@ import type { FeedSnapshot, LessonContext, LessonServer, LessonSettings, Upgrade
 import type { TraceInput } from '../lessons/trace-event.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
 import type { FromRunnerMessage, ToRunnerMessage } from './runner-protocol.ts';
+import { rejectUpgrade } from './reject-upgrade.ts';
 import { traceHttpMiddleware } from './trace-http.ts';
 import { traceWebSocket } from './trace-websocket.ts';
 
@@ -46,7 +47,7 @@ server.on('upgrade', (req, socket, head) => {
   socket.on('error', () => socket.destroy());
   const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
   const handler = pathname.startsWith(`${apiBase}/`) ? upgrades.get(pathname.slice(apiBase.length)) : undefined;
-  if (!handler) return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  if (!handler) return rejectUpgrade(socket, 404);
   try {
     traceWebSocket({ emit, locate }, req, socket);
     handler(req, socket, head);

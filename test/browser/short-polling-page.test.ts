@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { launchChromium } from '../setup/chromium.ts';
 import { startWorkbench, waitFor } from '../setup/workbench.ts';
 
+/** A real workbench and the short-polling lesson open in Chromium, with its first poll drawn. */
+async function openLessonPage() {
+  const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${url}/lessons/short-polling/`);
+  await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 15_000 });
+  return { url, page };
+}
+
 describe('the short-polling lesson page in Chromium', () => {
   it('lists the lessons on the home page and links to each', async () => {
     const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
@@ -37,10 +46,7 @@ describe('the short-polling lesson page in Chromium', () => {
   });
 
   it('shows a feed change posted from outside on the next poll, joined to the change on the timeline', async () => {
-    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${url}/lessons/short-polling/`);
-    await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 15_000 });
+    const { url, page } = await openLessonPage();
 
     const post = await fetch(`${url}/api/lessons/short-polling/feed`, {
       method: 'POST',
@@ -55,10 +61,7 @@ describe('the short-polling lesson page in Chromium', () => {
   });
 
   it('answers conditional polls with 304 once Conditional is on, and counts the bytes saved', async () => {
-    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${url}/lessons/short-polling/`);
-    await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 15_000 });
+    const { page } = await openLessonPage();
     await page.getByLabel('Poll every').fill('500');
     await page.getByLabel('Poll every').dispatchEvent('change');
     await page.getByLabel('Conditional (ETag → 304)').check();
@@ -70,10 +73,7 @@ describe('the short-polling lesson page in Chromium', () => {
   });
 
   it('piles requests up with setInterval against a slow server, and never with setTimeout chaining', async () => {
-    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${url}/lessons/short-polling/`);
-    await page.locator('event-timeline .request').first().waitFor({ state: 'attached', timeout: 15_000 });
+    const { page } = await openLessonPage();
     await page.getByLabel('Server delay').fill('1000');
     await page.getByLabel('Server delay').dispatchEvent('change');
     await page.getByLabel('Poll every').fill('250');
