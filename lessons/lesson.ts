@@ -24,15 +24,20 @@ export interface LessonFeed<T = unknown> {
   subscribe(listener: (snapshot: FeedSnapshot<T>) => void): () => void;
 }
 
+/** A value a person sets from the page's controls. */
+export type SettingValue = string | number | boolean;
+
 /** Settings a person changes from the page; lesson code reads them through the context. */
 export interface LessonSettings {
   /** Extra delay the workbench adds before the lesson server handles each request, ms. */
   latencyMs: number;
   /** Slow motion: 1 is real time, 4 makes every scenario timer and injected delay 4x longer. */
   timeScale: number;
+  /** The lesson's own server parameters, declared with their defaults in lesson.md (`params:`), e.g. `holdMs`. */
+  params: Record<string, SettingValue>;
 }
 
-export const DEFAULT_SETTINGS: LessonSettings = { latencyMs: 0, timeScale: 1 };
+export const DEFAULT_SETTINGS: LessonSettings = { latencyMs: 0, timeScale: 1, params: {} };
 
 /** What a lesson's server.ts receives. */
 export interface LessonContext<T = unknown> {
@@ -57,7 +62,7 @@ export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer
 export type LessonServer<T = unknown> = (context: LessonContext<T>) => Router;
 
 /** Options a person sets for the browser client from the page's controls. */
-export type ClientOptions = Record<string, string | number | boolean>;
+export type ClientOptions = Record<string, SettingValue>;
 
 /** What a lesson's client.ts receives: the browser's own APIs, with the workbench listening in. */
 export interface ClientContext {
@@ -75,6 +80,8 @@ export interface ClientContext {
   options: ClientOptions;
   /** Aborted when the client is stopped (restart with new options, page left). */
   signal: AbortSignal;
+  /** Waits `ms` (longer in slow motion); rejects with the abort reason when the client stops. */
+  pause(ms: number): Promise<void>;
 }
 
 /** The default export of a lesson's client.ts. */
@@ -86,11 +93,18 @@ export type Scenario =
   | { kind: 'interval'; everyMs: number }
   | { kind: 'burst'; count: number; gapMs: number; everyMs: number };
 
-/** A control shown on the lesson page, bound to one client option. */
-export type ClientControl =
-  | { kind: 'choice'; option: string; label: string; choices: { value: string; label: string }[] }
-  | { kind: 'number'; option: string; label: string; min: number; max: number; step: number; unit?: string }
-  | { kind: 'toggle'; option: string; label: string };
+/** What a value control sets: a browser client option, or a server parameter of the lesson. */
+export type ControlTarget = { option: string; param?: never } | { param: string; option?: never };
+
+/**
+ * A control shown on the lesson page: a value bound to a client option or a server parameter,
+ * or the button that makes the long-poll race happen on cue for one client.
+ */
+export type LessonControl =
+  | ({ kind: 'choice'; label: string; choices: { value: string; label: string }[] } & ControlTarget)
+  | ({ kind: 'number'; label: string; min: number; max: number; step: number; unit?: string } & ControlTarget)
+  | ({ kind: 'toggle'; label: string } & ControlTarget)
+  | { kind: 'race'; label: string; client: string };
 
 /** One step of the lesson prose. */
 export interface LessonStep {
@@ -103,13 +117,28 @@ export interface LessonStep {
   scenario?: Scenario;
 }
 
-/** A highlighted lesson file, ready for the code view. */
+/** A highlighted lesson file (or a view of one, like the diff of a fix), ready for the code view. */
 export interface LessonCode {
+  /** The tab's id, unique in the lesson: the file name, or e.g. `fix` for a diff between two functions of a file. */
+  tab: string;
+  /** The tab's label. */
+  title: string;
+  /** The file the lines come from (their `data-line` numbers are lines of this file). */
   file: SourceLocation['file'];
   /** Shiki HTML: `.line` spans carrying `data-line` (line in the file) and `data-step`. */
   html: string;
-  /** The file as it is on disk (what the copy button copies, notations removed). */
+  /** What the copy button copies: the file as it is on disk, or the diff as text, notations removed. */
   text: string;
+}
+
+/** A diff to show beside the files: how one function of server.ts becomes another (the fix of a lesson). */
+export interface LessonFix {
+  /** Name of the function before the fix, e.g. `waitNaive`. */
+  from: string;
+  /** Name of the function after the fix, e.g. `waitFixed`. */
+  to: string;
+  /** The tab's label. */
+  title: string;
 }
 
 /** One browser client the lesson page runs. */
@@ -135,7 +164,7 @@ export interface LessonDetail extends LessonSummary {
   code: LessonCode[];
   scenario: Scenario;
   settings: LessonSettings;
-  controls: ClientControl[];
+  controls: LessonControl[];
   /** Default client options. */
   options: ClientOptions;
   /** Clients the page starts, one lane each (e.g. one, or `naive` and `fixed` side by side). */

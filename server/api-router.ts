@@ -1,5 +1,5 @@
 import express, { Router, type RequestHandler } from 'express';
-import type { LessonSettings } from '../lessons/lesson.ts';
+import type { LessonSettings, SettingValue } from '../lessons/lesson.ts';
 import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
 import { isSameOrigin } from './same-origin.ts';
@@ -49,7 +49,7 @@ export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
     const host = hostOf(req.params.slug);
     const scenario = parseScenario(req.body);
     if (!scenario) {
-      throw new HttpError(400, 'Expected {"kind":"manual"}, {"kind":"interval","everyMs":≥50} or {"kind":"burst","count":1–50,"gapMs":≥0,"everyMs":>count×gapMs}');
+      throw new HttpError(400, 'Expected {"kind":"manual"}, {"kind":"interval","everyMs":≥20} or {"kind":"burst","count":1–50,"gapMs":≥0,"everyMs":>count×gapMs}');
     }
     host.setScenario(scenario);
     res.json({ scenario });
@@ -57,7 +57,16 @@ export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
 
   router.put('/lessons/:slug/settings', onlyJson, parseJson, (req, res) => {
     const host = hostOf(req.params.slug);
-    res.json(host.setSettings(parseSettings(req.body)));
+    res.json(host.setSettings(parseSettings(req.body, host.entry.params)));
+  });
+
+  router.post('/lessons/:slug/race', onlyJson, parseJson, async (req, res) => {
+    const host = hostOf(req.params.slug);
+    const client = (req.body as { client?: unknown } | null)?.client;
+    if (typeof client !== 'string' || !host.entry.clients.some((c) => c.id === client)) {
+      throw new HttpError(400, `Expected {"client": …} naming one of the lesson's clients: ${host.entry.clients.map((c) => c.id).join(', ')}`);
+    }
+    res.status(201).json(await host.race(client));
   });
 
   const tracedLesson = (slug: unknown) => {
@@ -98,14 +107,30 @@ function requireJson(): RequestHandler {
   };
 }
 
-function parseSettings(input: unknown): Partial<LessonSettings> {
-  const body = input as Record<string, unknown> | null;
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Expected a JSON object of settings');
+/** Reads a settings change; `params` may only set the lesson's declared parameters, each to a value of its type. */
+function parseSettings(input: unknown, declared: Readonly<Record<string, SettingValue>>): Partial<LessonSettings> {
+  if (!isObject(input)) throw new HttpError(400, 'Expected a JSON object of settings');
   const out: Partial<LessonSettings> = {};
-  for (const [key, value] of Object.entries(body)) {
+  for (const [key, value] of Object.entries(input)) {
     if (key === 'latencyMs' && typeof value === 'number' && value >= 0 && value <= 60_000) out.latencyMs = value;
     else if (key === 'timeScale' && typeof value === 'number' && value >= 0.1 && value <= 20) out.timeScale = value;
-    else throw new HttpError(400, `Bad setting "${key}": latencyMs is 0–60000 ms, timeScale is 0.1–20`);
+    else if (key === 'params' && isObject(value)) out.params = parseParams(value, declared);
+    else throw new HttpError(400, `Bad setting "${key}": latencyMs is 0–60000 ms, timeScale is 0.1–20, params is an object`);
   }
   return out;
+}
+
+function parseParams(input: Record<string, unknown>, declared: Readonly<Record<string, SettingValue>>): Record<string, SettingValue> {
+  const names = Object.keys(declared);
+  for (const [name, value] of Object.entries(input)) {
+    if (!(name in declared)) throw new HttpError(400, `Unknown parameter "${name}"; this lesson has ${names.length ? names.join(', ') : 'none'}`);
+    const type = typeof declared[name];
+    const ok = typeof value === type && (type !== 'number' || (Number.isFinite(value) && (value as number) >= 0 && (value as number) <= 3_600_000));
+    if (!ok) throw new HttpError(400, `Parameter "${name}" must be ${type === 'number' ? 'a number from 0 to 3600000' : `a ${type}`}`);
+  }
+  return input as Record<string, SettingValue>;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return !!value && typeof value === 'object' && !Array.isArray(value);
 }

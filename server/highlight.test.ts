@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { highlightLessonFile, highlightSnippet } from './highlight.ts';
+import { highlightLessonFile, highlightLessonFix, highlightSnippet } from './highlight.ts';
 
 const FIXTURES = new URL('./__fixtures__/steps/', import.meta.url);
 
@@ -62,8 +62,8 @@ describe('highlightLessonFile', () => {
   });
 
   it('returns the text without notations, keeping ordinary comments and the final newline', async () => {
-    const { file, text } = await highlightLessonFile('client.ts', readFixture('removed-lines'));
-    expect(file).toBe('client.ts');
+    const { tab, title, file, text } = await highlightLessonFile('client.ts', readFixture('removed-lines'));
+    expect({ tab, title, file }).toEqual({ tab: 'client.ts', title: 'client.ts', file: 'client.ts' });
     expect(text).toBe(
       [
         'let count = 0;',
@@ -105,6 +105,81 @@ describe('highlightLessonFile', () => {
       { line: 2, step: undefined, classes: ['line'] },
     ]);
     expect(text).toBe('const a = 1;\nconst b = a;');
+  });
+});
+
+describe('highlightLessonFix', () => {
+  const FIX = { from: 'before', to: 'after', title: 'the fix' };
+  // Line numbers on the right are the ones the rendered lines must carry.
+  const SOURCE = [
+    'export function create() {', //                                  1
+    '  // Before: adds one.', //                                        2
+    '  function before(n: number) {', //                                3
+    '    const step = 1;', //                                           4
+    '    return n + step; // [!code step:add]', //                      5
+    '  }', //                                                           6
+    '', //                                                              7
+    '  /**', //                                                         8
+    '   * After: adds two.', //                                         9
+    '   */', //                                                        10
+    '  function after(n: number) {', //                                11
+    '    const step = 2; // [!code step:two]', //                      12
+    '    return n + step;', //                                         13
+    '  }', //                                                          14
+    '}', //                                                            15
+  ].join('\n');
+
+  it('marks removed and added lines, shows unchanged ones once, numbered as in the file', async () => {
+    const { html } = await highlightLessonFix(SOURCE, FIX);
+    expect(lineTags(html).map(({ line, classes }) => [line, classes.join(' ')])).toEqual([
+      [2, 'line diff remove'],
+      [3, 'line diff remove'],
+      [4, 'line diff remove'],
+      [8, 'line diff add'],
+      [9, 'line diff add'],
+      [10, 'line diff add'],
+      [11, 'line diff add'],
+      [12, 'line diff add has-step'],
+      [13, 'line'],
+      [14, 'line'],
+    ]);
+    expect(/^<pre class="([^"]*)"/.exec(html)?.[1].split(' ')).toContain('has-diff');
+  });
+
+  it('keeps step notations as data-step and strips them from the text', async () => {
+    const { tab, title, file, html, text } = await highlightLessonFix(SOURCE, FIX);
+    expect({ tab, title, file }).toEqual({ tab: 'fix', title: 'the fix', file: 'server.ts' });
+    expect(stepsByLine(html)).toEqual({ 12: 'two' });
+    expect(text).toBe(
+      [
+        '- // Before: adds one.',
+        '- function before(n: number) {',
+        '-   const step = 1;',
+        '+ /**',
+        '+  * After: adds two.',
+        '+  */',
+        '+ function after(n: number) {',
+        '+   const step = 2;',
+        '    return n + step;',
+        '  }',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('throws an error naming a function that is not in the source', async () => {
+    await expect(highlightLessonFix(SOURCE, { ...FIX, to: 'afterAll' })).rejects.toThrow(/"afterAll"/);
+    await expect(highlightLessonFix(SOURCE, { ...FIX, from: 'missing' })).rejects.toThrow(/"missing"/);
+  });
+
+  it('shows the token check of the long-polling lesson as added', async () => {
+    const path = new URL('../lessons/02-long-polling/server.ts', import.meta.url);
+    const code = readFileSync(path, 'utf8');
+    const { html, text } = await highlightLessonFix(code, { from: 'waitNaive', to: 'waitFixed', title: 'the fix' });
+    const isNewerLine = code.split('\n').findIndex((line) => line.includes('if (isNewer(')) + 1;
+    expect(linesWithClass(html, 'add')).toContain(isNewerLine);
+    expect(text).toMatch(/^\+ {3}if \(isNewer\(latest, token\)\)/m);
+    expect(text).toMatch(/^- function waitNaive\(/m);
   });
 });
 

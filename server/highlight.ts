@@ -6,8 +6,9 @@ import {
 } from '@shikijs/transformers';
 import { createHighlighter, hastToHtml, type Highlighter, type ShikiTransformer } from 'shiki';
 import type { Element, ElementContent, RootContent } from 'hast';
-import type { LessonCode } from '../lessons/lesson.ts';
+import type { LessonCode, LessonFix } from '../lessons/lesson.ts';
 import type { LessonFile } from '../lessons/trace-event.ts';
+import { diffFunctions, type FunctionDiffLine } from './function-diff.ts';
 import { transformerNotationStep } from './notation-step.ts';
 
 const CODE_THEME = 'github-dark';
@@ -24,23 +25,32 @@ function getHighlighter(): Promise<Highlighter> {
 
 /** Highlights a lesson file for the code panel, keeping each line's number in the file on disk. */
 export async function highlightLessonFile(file: LessonFile, code: string): Promise<LessonCode> {
-  const highlighter = await getHighlighter();
   const source = code.replace(/\r\n?/g, '\n');
   // A final newline would render as an extra, empty numbered line.
   const endsWithNewline = source.endsWith('\n');
-  const root = highlighter.codeToHast(endsWithNewline ? source.slice(0, -1) : source, {
-    lang: langOfFile(file),
-    theme: CODE_THEME,
-    transformers: [
-      transformerNotationHighlight(),
-      transformerNotationFocus(),
-      transformerNotationDiff(),
-      transformerNotationStep(),
-      transformerSourceLines(),
-    ],
-  });
-  const text = renderedLines(root.children).map(textContent).join('\n');
-  return { file, html: hastToHtml(root), text: endsWithNewline ? `${text}\n` : text };
+  const { html, lines } = await highlightLessonCode(
+    endsWithNewline ? source.slice(0, -1) : source,
+    langOfFile(file),
+    transformerSourceLines(),
+  );
+  const text = lines.map((line) => line.text).join('\n');
+  return { tab: file, title: file, file, html, text: endsWithNewline ? `${text}\n` : text };
+}
+
+/**
+ * Highlights the diff from function `fix.from` to function `fix.to` of a lesson's server.ts as one block:
+ * removed lines get `diff remove`, added ones `diff add`, and every line keeps its number in the file.
+ * @throws Error naming the function when either is missing from `code`.
+ */
+export async function highlightLessonFix(code: string, fix: LessonFix): Promise<LessonCode> {
+  const diff = diffFunctions(code, fix.from, fix.to);
+  const { html, lines } = await highlightLessonCode(
+    diff.map(({ text }) => text).join('\n'),
+    'ts',
+    transformerDiffLines(diff),
+  );
+  const text = lines.map(({ text, classes }) => `${diffSign(classes)} ${text}`.trimEnd()).join('\n');
+  return { tab: 'fix', title: fix.title, file: 'server.ts', html, text: `${text}\n` };
 }
 
 /** Highlights a fenced code block from lesson prose; an unknown language renders as plain text. */
@@ -66,16 +76,63 @@ export async function highlightSnippet(code: string, lang: string): Promise<stri
   }
 }
 
-/** Numbers each line as in the source given to shiki (`data-line`) and trims line ends once notations are gone. */
+/** Shiki HTML for lesson code and the text of each line left once notations are removed. */
+interface HighlightedCode {
+  html: string;
+  lines: { text: string; classes: string[] }[];
+}
+
+/** Highlights lesson code with the notation transformers; `numbering` gives each line its `data-line`. */
+async function highlightLessonCode(code: string, lang: string, numbering: ShikiTransformer): Promise<HighlightedCode> {
+  const highlighter = await getHighlighter();
+  const root = highlighter.codeToHast(code, {
+    lang,
+    theme: CODE_THEME,
+    transformers: [
+      transformerNotationHighlight(),
+      transformerNotationFocus(),
+      transformerNotationDiff(),
+      transformerNotationStep(),
+      numbering,
+      transformerTrimLineEnds(),
+    ],
+  });
+  const lines = renderedLines(root.children).map((line) => ({ text: textContent(line), classes: classList(line) }));
+  return { html: hastToHtml(root), lines };
+}
+
+// `line` hooks all run before any `code` hook, so the numbering transformers see every line,
+// including the ones the notation transformers remove later.
+
+/** Numbers each line as in the source given to shiki (`data-line`). */
 function transformerSourceLines(): ShikiTransformer {
   return {
     name: 'workbench:source-lines',
-    // `line` hooks all run before any `code` hook, so this sees every line, including the ones
-    // the notation transformers remove later.
     line(node, line) {
       node.properties['data-line'] = line;
     },
-    // Must come after the notation transformers: removing `// [!code …]` leaves the space before it.
+  };
+}
+
+/** Numbers each line of a function diff as in its file and marks it added or removed, like `// [!code ++]` does. */
+function transformerDiffLines(diff: readonly FunctionDiffLine[]): ShikiTransformer {
+  return {
+    name: 'workbench:diff-lines',
+    pre(node) {
+      this.addClassToHast(node, 'has-diff');
+    },
+    line(node, line) {
+      const { line: number, change } = diff[line - 1];
+      node.properties['data-line'] = number;
+      if (change !== 'same') this.addClassToHast(node, ['diff', change]);
+    },
+  };
+}
+
+/** Trims line ends; must come after the notation transformers, as removing `// [!code …]` leaves the space before it. */
+function transformerTrimLineEnds(): ShikiTransformer {
+  return {
+    name: 'workbench:trim-line-ends',
     code(node) {
       for (const line of renderedLines(node.children)) trimTrailingWhitespace(line);
     },
@@ -91,6 +148,11 @@ function trimTrailingWhitespace(node: Element): void {
     if (textContent(child) !== '') return;
     node.children.splice(i, 1);
   }
+}
+
+/** The unified-diff sign of a rendered line. */
+function diffSign(classes: readonly string[]): '-' | '+' | ' ' {
+  return classes.includes('remove') ? '-' : classes.includes('add') ? '+' : ' ';
 }
 
 function langOfFile(file: string): string {

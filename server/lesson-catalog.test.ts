@@ -70,8 +70,12 @@ describe('loadLessonCatalog', () => {
         '    label: Naive',
         '    options: { retry: false }',
         '  - { id: fixed, label: Fixed }',
+        'params: { holdMs: 30000 }',
+        'fix: { from: waitNaive, to: waitFixed, title: the fix }',
         'controls:',
         '  - { kind: toggle, option: retry, label: Retry }',
+        '  - { kind: number, param: holdMs, label: Hold for, min: 0, max: 60000, step: 1000 }',
+        '  - { kind: race, label: Change it between polls, client: naive }',
         '---',
         '',
         '## Hold',
@@ -91,8 +95,14 @@ describe('loadLessonCatalog', () => {
         clientPath: join(lessonDir, 'client.ts'),
         scenario: { kind: 'burst', count: 3, gapMs: 200, everyMs: 4_000 },
         feed: { symbol: 'XYZ', price: 12 },
-        controls: [{ kind: 'toggle', option: 'retry', label: 'Retry' }],
+        controls: [
+          { kind: 'toggle', option: 'retry', label: 'Retry' },
+          { kind: 'number', param: 'holdMs', label: 'Hold for', min: 0, max: 60_000, step: 1_000 },
+          { kind: 'race', label: 'Change it between polls', client: 'naive' },
+        ],
         options: { timeoutMs: 30_000 },
+        params: { holdMs: 30_000 },
+        fix: { from: 'waitNaive', to: 'waitFixed', title: 'the fix' },
         clients: [
           { id: 'naive', label: 'Naive', options: { retry: false } },
           { id: 'fixed', label: 'Fixed' },
@@ -151,6 +161,19 @@ describe('loadLessonCatalog', () => {
         '"clients" must be a list of { id, label, options? } with ids like "naive"',
       ],
       ['front matter that is not a mapping', '---\njust text\n---\n', 'front matter must be a YAML mapping'],
+      ['params that are not values', lessonMarkdown('A', 'params: { holdMs: [1, 2] }\n'), '"params" must map names to numbers, strings or booleans'],
+      [
+        'a control bound to an undeclared parameter',
+        lessonMarkdown('A', 'controls: [{ kind: number, param: holdMs, label: Hold, min: 0, max: 1, step: 1 }]\n'),
+        'control "Hold": "param: holdMs" is not declared under "params"',
+      ],
+      [
+        'a control bound to both an option and a parameter',
+        lessonMarkdown('A', 'params: { p: 1 }\ncontrols: [{ kind: toggle, option: o, param: p, label: Both }]\n'),
+        'control "Both": set exactly one of "option" (a client option) or "param" (a server parameter)',
+      ],
+      ['a race for an unknown client', lessonMarkdown('A', 'controls: [{ kind: race, client: ghost, label: Race }]\n'), `control "Race": "client" must be one of the lesson's clients`],
+      ['a fix without a title', lessonMarkdown('A', 'fix: { from: a, to: b }\n'), '"fix" must be { from: <function name>, to: <function name>, title: <tab label> }'],
     ])('names the file for %s', async (_name, markdown, message) => {
       const dir = await createLessonsFolder({ '03-broken/lesson.md': markdown });
       await expect(loadLessonCatalog(dir)).rejects.toThrow(new Error(`lessons/03-broken/lesson.md: ${message}`));

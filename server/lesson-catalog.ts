@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ClientControl, ClientOptions, LessonClientSpec, LessonSummary, Scenario } from '../lessons/lesson.ts';
+import type { ClientOptions, LessonClientSpec, LessonControl, LessonFix, LessonSummary, Scenario, SettingValue } from '../lessons/lesson.ts';
 import { parseScenario } from './scenario.ts';
 
 /** A lesson folder as found on disk, with its front matter checked. */
@@ -12,8 +12,12 @@ export interface LessonEntry extends LessonSummary {
   scenario: Scenario;
   /** The first feed value, if the lesson sets one. */
   feed?: unknown;
-  controls: ClientControl[];
+  controls: LessonControl[];
   options: ClientOptions;
+  /** The lesson's server parameters and their defaults. */
+  params: Record<string, SettingValue>;
+  /** A diff to show beside the files, from one function of server.ts to another. */
+  fix?: LessonFix;
   clients: LessonClientSpec[];
   /** The markdown after the front matter (the steps). */
   body: string;
@@ -43,6 +47,20 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
   if (!Array.isArray(clients) || !clients.every((c) => typeof c?.id === 'string' && /^[a-z][\w-]*$/.test(c.id) && typeof c.label === 'string')) {
     fail('"clients" must be a list of { id, label, options? } with ids like "naive"');
   }
+  const params = (front.params ?? {}) as Record<string, SettingValue>;
+  if (!isValueRecord(params)) fail('"params" must map names to numbers, strings or booleans');
+  const options = (front.options ?? {}) as ClientOptions;
+  if (!isValueRecord(options)) fail('"options" must map names to numbers, strings or booleans');
+  const controls = (front.controls ?? []) as LessonControl[];
+  if (!Array.isArray(controls)) fail('"controls" must be a list');
+  for (const control of controls) {
+    const problem = controlProblem(control, params, clients);
+    if (problem) fail(`control "${control?.label}": ${problem}`);
+  }
+  const fix = front.fix as LessonFix | undefined;
+  if (fix !== undefined && !(typeof fix?.from === 'string' && typeof fix.to === 'string' && typeof fix.title === 'string')) {
+    fail('"fix" must be { from: <function name>, to: <function name>, title: <tab label> }');
+  }
   return {
     slug,
     order: Number(order),
@@ -53,11 +71,27 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
     clientPath: join(dir, 'client.ts'),
     scenario,
     feed: front.feed,
-    controls: (front.controls ?? []) as ClientControl[],
-    options: (front.options ?? {}) as ClientOptions,
+    controls,
+    options,
+    params,
+    fix,
     clients,
     body,
   };
+}
+
+function isValueRecord(value: unknown): value is Record<string, SettingValue> {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
+}
+
+/** What is wrong with a declared control, if anything: a server parameter it sets must be declared, a race client must exist. */
+function controlProblem(control: LessonControl, params: Record<string, SettingValue>, clients: LessonClientSpec[]): string | undefined {
+  if (!control || typeof control !== 'object' || typeof control.label !== 'string') return 'needs a kind and a label';
+  if (control.kind === 'race') return clients.some((c) => c.id === control.client) ? undefined : `"client" must be one of the lesson's clients`;
+  if (!['choice', 'number', 'toggle'].includes(control.kind)) return `unknown kind "${(control as { kind: unknown }).kind}"`;
+  if (typeof control.option === typeof control.param) return 'set exactly one of "option" (a client option) or "param" (a server parameter)';
+  if (control.param !== undefined && !(control.param in params)) return `"param: ${control.param}" is not declared under "params"`;
+  return undefined;
 }
 
 function splitFrontMatter(markdown: string, folder: string): { front: Record<string, unknown>; body: string } {

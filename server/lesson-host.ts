@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { DEFAULT_SETTINGS, type LessonDetail, type LessonSettings, type Scenario } from '../lessons/lesson.ts';
 import type { LessonFile } from '../lessons/trace-event.ts';
 import { createFeed, type Feed } from './feed.ts';
-import { highlightLessonFile } from './highlight.ts';
+import { highlightLessonFile, highlightLessonFix } from './highlight.ts';
 import { readLessonEntry, type LessonEntry } from './lesson-catalog.ts';
 import { createLessonRunner, type LessonRunner, type LoadResult } from './lesson-runner.ts';
 import { renderLessonSteps } from './render-steps.ts';
+import { createRaceOnCue, type RaceResult } from './race-on-cue.ts';
 import { createScenarioDriver } from './scenario.ts';
 import type { TraceHub } from './trace-hub.ts';
 
@@ -23,6 +24,8 @@ export interface LessonHost {
   settings(): LessonSettings;
   setSettings(settings: Partial<LessonSettings>): LessonSettings;
   setScenario(scenario: Scenario): void;
+  /** Lands a feed change between two polls of `client` (the long-poll race, on cue). */
+  race(client: string): Promise<RaceResult>;
   /** A lesson file changed on disk: reload the server code or re-render, and tell listeners. */
   fileChanged(file: LessonFile | 'lesson.md'): Promise<LoadResult | undefined>;
   /** Calls `listener` after each change to what `detail()` returns. */
@@ -41,7 +44,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
   let entry = firstEntry;
   const emit = hub.emit.bind(hub, entry.slug);
   const feed = createFeed(entry.feed === undefined ? {} : { initial: entry.feed });
-  let settings: LessonSettings = { ...DEFAULT_SETTINGS };
+  let settings: LessonSettings = { ...DEFAULT_SETTINGS, params: { ...entry.params } };
   let started: Promise<LoadResult> | undefined;
   let detail: Promise<LessonDetail> | undefined;
   const detailListeners = new Set<() => void>();
@@ -55,6 +58,8 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
     settings: () => settings,
   });
   const driver = createScenarioDriver(feed, entry.scenario, settings.timeScale);
+  const raceOnCue = createRaceOnCue({ feed, timeScale: () => settings.timeScale });
+  const stopObserving = hub.subscribe(entry.slug, raceOnCue.observe);
   feed.subscribe((snapshot, cause) => {
     emit({ kind: 'feed-change', t: snapshot.changedAt, lane: 'feed', version: snapshot.version, changedAt: snapshot.changedAt, value: snapshot.value, cause });
     runner.sendFeed(snapshot);
@@ -79,7 +84,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
     detail: () => (detail ??= renderDetail(entry, () => ({ scenario: driver.scenario, settings }))),
     settings: () => settings,
     setSettings(changes) {
-      settings = { ...settings, ...changes };
+      settings = { ...settings, ...changes, params: { ...settings.params, ...changes.params } };
       driver.set(driver.scenario, settings.timeScale);
       runner.sendSettings(settings);
       detailChanged();
@@ -89,10 +94,17 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
       driver.set(scenario, settings.timeScale);
       detailChanged();
     },
+    race: (client) => raceOnCue.race(client),
     async fileChanged(file) {
       let result: LoadResult | undefined;
       if (file === 'server.ts' && started) result = await runner.load(await readFile(entry.serverPath, 'utf8'), 'file-changed');
-      if (file === 'lesson.md') entry = await readLessonEntry(entry.dir);
+      if (file === 'lesson.md') {
+        entry = await readLessonEntry(entry.dir);
+        // Keep what people set for the parameters the lesson still declares.
+        const kept = Object.entries(settings.params).filter(([name, value]) => typeof entry.params[name] === typeof value);
+        settings = { ...settings, params: { ...entry.params, ...Object.fromEntries(kept) } };
+        runner.sendSettings(settings);
+      }
       detailChanged();
       return result;
     },
@@ -102,15 +114,20 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
     },
     async close() {
       driver.stop();
+      stopObserving();
+      raceOnCue.close();
       await runner.close();
     },
   };
 }
 
 async function renderDetail(entry: LessonEntry, live: () => Pick<LessonDetail, 'scenario' | 'settings'>): Promise<LessonDetail> {
-  const [server, client, steps] = await Promise.all([
-    readFile(entry.serverPath, 'utf8').then((code) => highlightLessonFile('server.ts', code)),
+  const serverCode = await readFile(entry.serverPath, 'utf8');
+  const [server, client, fix, steps] = await Promise.all([
+    highlightLessonFile('server.ts', serverCode),
     readFile(entry.clientPath, 'utf8').then((code) => highlightLessonFile('client.ts', code)),
+    // Code edited so that a function of the fix is gone: show the files without the diff.
+    entry.fix && highlightLessonFix(serverCode, entry.fix).catch(() => undefined),
     renderLessonSteps(entry.body),
   ]);
   return {
@@ -119,7 +136,7 @@ async function renderDetail(entry: LessonEntry, live: () => Pick<LessonDetail, '
     title: entry.title,
     summary: entry.summary,
     steps,
-    code: [server, client],
+    code: fix ? [server, fix, client] : [server, client],
     controls: entry.controls,
     options: entry.options,
     clients: entry.clients,

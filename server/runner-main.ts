@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import express, { type ErrorRequestHandler, type Router } from 'express';
-import type { FeedSnapshot, LessonContext, LessonServer, LessonSettings, UpgradeHandler } from '../lessons/lesson.ts';
+import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonServer, type LessonSettings, type UpgradeHandler } from '../lessons/lesson.ts';
 import type { TraceInput } from '../lessons/trace-event.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
 import type { FromRunnerMessage, ToRunnerMessage } from './runner-protocol.ts';
@@ -31,7 +31,7 @@ function flushTrace() {
 }
 
 let feedSnapshot: FeedSnapshot | undefined;
-let settings: LessonSettings = { latencyMs: 0, timeScale: 1 };
+let settings: LessonSettings = DEFAULT_SETTINGS;
 const feedListeners = new Set<(snapshot: FeedSnapshot) => void>();
 const abort = new AbortController();
 let sourcePath = '';
@@ -125,12 +125,7 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
   locate = createLessonLocator(message.modulePath, 'server.ts');
   app.use(
     apiBase,
-    traceHttpMiddleware({ emit, locate }),
-    function injectLatency(_req, _res, next) {
-      const ms = settings.latencyMs * settings.timeScale;
-      if (ms > 0) setTimeout(next, ms);
-      else next();
-    },
+    traceHttpMiddleware({ emit, locate, delayMs: () => settings.latencyMs * settings.timeScale }),
     router,
     function lessonNotFound(req, res) {
       res.status(404).json({ error: `The lesson has no route for ${req.method} ${req.originalUrl}` });

@@ -189,7 +189,7 @@ describe('parseScenario', () => {
     ['an interval of Infinity', { kind: 'interval', everyMs: Number.POSITIVE_INFINITY }],
     ['an interval given as text', { kind: 'interval', everyMs: '1000' }],
     ['a negative interval', { kind: 'interval', everyMs: -1_000 }],
-    ['an interval under 50 ms', { kind: 'interval', everyMs: 49 }],
+    ['an interval under 20 ms', { kind: 'interval', everyMs: 19 }],
     ['an interval over 10 min', { kind: 'interval', everyMs: 600_001 }],
     ['a burst period under 100 ms', { kind: 'burst', count: 1, gapMs: 0, everyMs: 99 }],
     ['a burst with a negative gap', { kind: 'burst', count: 3, gapMs: -10, everyMs: 1_000 }],

@@ -34,7 +34,11 @@ export function createScenarioDriver(feed: Feed, scenario: Scenario, timeScale =
     if (s.kind === 'burst') {
       interval = setInterval(() => {
         change();
-        for (let i = 1; i < s.count; i++) later(i * s.gapMs * scale);
+        for (let i = 1; i < s.count; i++) {
+          // A zero gap means "in the same moment": changes in one turn, most often in the same millisecond.
+          if (s.gapMs === 0) change();
+          else later(i * s.gapMs * scale);
+        }
       }, s.everyMs * scale).unref();
     }
   };
@@ -56,7 +60,7 @@ export function parseScenario(input: unknown): Scenario | undefined {
   const ms = (v: unknown, min: number) => (typeof v === 'number' && Number.isFinite(v) && v >= min && v <= 600_000 ? v : undefined);
   if (s.kind === 'manual') return { kind: 'manual' };
   if (s.kind === 'interval') {
-    const everyMs = ms(s.everyMs, 50);
+    const everyMs = ms(s.everyMs, 20);
     return everyMs === undefined ? undefined : { kind: 'interval', everyMs };
   }
   if (s.kind === 'burst') {

@@ -8,8 +8,8 @@ export interface TraceHttpOptions {
   emit(event: TraceInput): void;
   /** Finds the lesson line that wrote a response. */
   locate: LessonLocator;
-  /** A request unanswered for this long counts as held. @default 100 */
-  heldAfterMs?: number;
+  /** Delay before the lesson's handler runs, ms (the page's "server delay", in slow motion too). @default none */
+  delayMs?(): number;
 }
 
 const PREVIEW_CHARS = 2_000;
@@ -18,9 +18,14 @@ const HIDDEN_HEADERS = new Set(['cookie', 'authorization']);
 /**
  * Records every request the lesson server handles, without the lesson code calling anything:
  * the request, whether it is held, the response or the stream and its chunks, the bytes on the
- * socket both ways, and the line of lesson code that answered.
+ * socket both ways, and the line of lesson code that answered. Then runs the lesson's handlers
+ * (after the server delay, if one is set).
+ *
+ * "Held" means the handlers ran and returned without answering: the moment the server starts
+ * sitting on the request (long polling, or a handler waiting on I/O). Its time is what tells a
+ * missed update apart from one that was superseded before the server could answer.
  */
-export function traceHttpMiddleware({ emit, locate, heldAfterMs = 100 }: TraceHttpOptions): RequestHandler {
+export function traceHttpMiddleware({ emit, locate, delayMs = () => 0 }: TraceHttpOptions): RequestHandler {
   let count = 0;
   return function traceHttp(req, res, next) {
     const started = Date.now();
@@ -33,10 +38,16 @@ export function traceHttpMiddleware({ emit, locate, heldAfterMs = 100 }: TraceHt
     let body = '';
 
     emit({ ...base, kind: 'http-request', t: started, method: req.method, url: req.originalUrl, headers: headersOf(req.headers), bytes: requestBytes(req) });
-    const held = setTimeout(() => {
-      if (!res.headersSent) emit({ ...base, kind: 'http-held', t: Date.now() });
-    }, heldAfterMs);
-    held.unref();
+    let delay: NodeJS.Timeout | undefined;
+    let held: NodeJS.Immediate | undefined;
+    const handle = () => {
+      const handledAt = Date.now();
+      next();
+      // After the handler's own microtasks: an answer written in the same turn is not a hold.
+      held = setImmediate(() => {
+        if (!res.headersSent && !res.writableEnded && !res.destroyed) emit({ ...base, kind: 'http-held', t: handledAt });
+      });
+    };
 
     const openStream = () => {
       if (streaming || !isEventStream(res)) return;
@@ -67,7 +78,7 @@ export function traceHttpMiddleware({ emit, locate, heldAfterMs = 100 }: TraceHt
     } as Response['end'];
 
     res.once('finish', () => {
-      clearTimeout(held);
+      clearImmediate(held);
       const t = Date.now();
       if (streaming) return emit({ ...base, kind: 'stream-close', t, by: 'server', durationMs: t - started, source });
       emit({
@@ -84,13 +95,16 @@ export function traceHttpMiddleware({ emit, locate, heldAfterMs = 100 }: TraceHt
       });
     });
     res.once('close', () => {
-      clearTimeout(held);
+      clearTimeout(delay);
+      clearImmediate(held);
       if (res.writableFinished) return;
       const t = Date.now();
       if (streaming) emit({ ...base, kind: 'stream-close', t, by: 'client', durationMs: t - started });
       else emit({ ...base, kind: 'http-abort', t, durationMs: t - started });
     });
-    next();
+    const ms = delayMs();
+    if (ms > 0) delay = setTimeout(handle, ms);
+    else handle();
   };
 }
 

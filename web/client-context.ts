@@ -10,6 +10,8 @@ export interface ClientContextOptions {
   options: ClientOptions;
   /** Server time now (browser time corrected by the measured offset). */
   now(): number;
+  /** The lesson's current slow-motion factor (client pauses stretch with it). */
+  timeScale(): number;
   /** Where the client's trace events go. */
   report(event: TraceInput): void;
   /** Called when the client shows a value. */
@@ -21,7 +23,7 @@ export interface ClientContextOptions {
  * every request and response lands on the client's timeline lane (and carries headers that let
  * the server side join it), plus `show` and `reportError`. `stop()` aborts the client.
  */
-export function createClientContext({ slug, clientId, options, now, report, onShow }: ClientContextOptions): { context: ClientContext; stop(): void } {
+export function createClientContext({ slug, clientId, options, now, timeScale, report, onShow }: ClientContextOptions): { context: ClientContext; stop(): void } {
   const abort = new AbortController();
   const lane = clientLane(clientId);
   const base = { lane, client: clientId } as const;
@@ -71,8 +73,24 @@ export function createClientContext({ slug, clientId, options, now, report, onSh
     reportError,
     options,
     signal: abort.signal,
+    pause: (ms) => pause(ms * timeScale(), abort.signal),
   };
   return { context, stop: () => abort.abort() };
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', stop, { once: true });
+  });
 }
 
 /** The feed version in a JSON answer, read from a clone so the client can still read the body. */

@@ -11,28 +11,40 @@ const served = (client: string, status: number, bytes: number) =>
 
 describe('computeClientStats', () => {
   it('counts requests, answers by status, bytes and what 304s saved', () => {
-    const [a] = computeClientStats([served('a', 200, 300), served('a', 200, 320), served('a', 304, 150), served('a', 304, 150)], ['a']);
+    const [a] = computeClientStats([served('a', 200, 300), served('a', 200, 320), served('a', 304, 150), served('a', 304, 150)], ['a'], 0);
     expect(a).toMatchObject({ statuses: { 200: 2, 304: 2 }, bytes: 920, bytesSaved: 320 });
   });
 
   it('finds the most requests in flight at once (setInterval piling up)', () => {
     const events = [request('a', '1', 0), request('a', '2', 10), request('a', '3', 20), response('a', '1', 30), request('a', '4', 40)];
-    const [a] = computeClientStats(events, ['a']);
+    const [a] = computeClientStats(events, ['a'], 0);
     expect(a).toMatchObject({ requests: 4, maxInFlight: 3 });
   });
 
   it('stops counting a request the page cancelled as in flight', () => {
     const cancel = (client: string, conn: string, t: number) => at({ kind: 'client-abort', lane: `client:${client}`, client, conn, t });
     const events = [request('a', '1', 0), cancel('a', '1', 5), request('a', '2', 10), response('a', '2', 30), request('a', '3', 40)];
-    const [a] = computeClientStats(events, ['a']);
+    const [a] = computeClientStats(events, ['a'], 0);
     expect(a).toMatchObject({ requests: 3, maxInFlight: 1 });
   });
 
   it('takes the median staleness of the values shown and ignores other clients', () => {
     const show = (client: string, version: number, staleMs: number) =>
       at({ kind: 'client-show', lane: `client:${client}`, client, t: 0, version, changedAt: 0, staleMs });
-    const [a, b] = computeClientStats([show('a', 2, 100), show('a', 3, 900), show('a', 4, 300), show('z', 5, 1)], ['a', 'b']);
+    const [a, b] = computeClientStats([show('a', 2, 100), show('a', 3, 900), show('a', 4, 300), show('z', 5, 1)], ['a', 'b'], 0);
     expect(a).toMatchObject({ medianStaleMs: 300, shownVersion: 4 });
-    expect(b).toEqual({ client: 'b', requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, maxInFlight: 0, errors: 0 });
+    expect(b).toEqual({ client: 'b', requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 });
+  });
+
+  it('counts the updates a client missed and how long it was stale, up to now while it has not caught up', () => {
+    const change = (t: number, version: number) => at({ kind: 'feed-change', lane: 'feed', t, version, changedAt: t, value: version, cause: 'scenario' });
+    const held = (client: string, t: number) => at({ kind: 'http-held', lane: 'server', client, conn: `${client}${t}`, t });
+    const show = (client: string, t: number, version: number, changedAt: number) =>
+      at({ kind: 'client-show', lane: `client:${client}`, client, t, version, changedAt, staleMs: t - changedAt });
+    const events = [change(0, 1), show('naive', 5, 1, 0), show('fixed', 5, 1, 0), change(100, 2), held('naive', 110), show('fixed', 105, 2, 100)];
+    const [naive, fixed] = computeClientStats([...events, change(300, 3), show('naive', 310, 3, 300)], ['naive', 'fixed'], 1000);
+    expect([naive?.missed, naive?.staleMs, fixed?.missed, fixed?.staleMs]).toEqual([1, 210, 0, 0]);
+    const [stillStale] = computeClientStats(events, ['naive'], 1000);
+    expect([stillStale?.missed, stillStale?.staleMs]).toEqual([1, 900]);
   });
 });

@@ -1,3 +1,4 @@
+import { findMissedUpdates } from '../lessons/missed-updates.ts';
 import type { TraceEvent } from '../lessons/trace-event.ts';
 
 /** Figures for one client, read from the trace. */
@@ -17,10 +18,14 @@ export interface ClientStats {
   /** The last version shown. */
   shownVersion?: number;
   errors: number;
+  /** Versions the client never got although the server held one of its requests while they were the newest. */
+  missed: number;
+  /** How long the client was stale because of them (overlaps counted once), ms. */
+  staleMs: number;
 }
 
-/** Sums up each client's requests, answers, bytes and staleness from the server's and the page's events. */
-export function computeClientStats(events: readonly TraceEvent[], clients: readonly string[]): ClientStats[] {
+/** Sums up each client's requests, answers, bytes, staleness and missed updates from the server's and the page's events, as of server time `now`. */
+export function computeClientStats(events: readonly TraceEvent[], clients: readonly string[], now: number): ClientStats[] {
   const stats = new Map(clients.map((client) => [client, emptyStats(client)]));
   const stale = new Map<string, number[]>();
   const inFlight = new Map<string, number>();
@@ -62,7 +67,13 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
     }
   }
 
+  const deliveries = findMissedUpdates(events, now);
   for (const s of stats.values()) {
+    const delivery = deliveries.get(s.client);
+    if (delivery) {
+      s.missed = delivery.missed.length;
+      s.staleMs = delivery.staleMs;
+    }
     const full = fullBytes.get(s.client);
     const saved = notModified.get(s.client);
     if (full && saved) s.bytesSaved = Math.max(0, Math.round(saved.n * (full.sum / full.n) - saved.sum));
@@ -73,7 +84,7 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
 }
 
 function emptyStats(client: string): ClientStats {
-  return { client, requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, maxInFlight: 0, errors: 0 };
+  return { client, requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 };
 }
 
 function median(values: number[]): number {

@@ -140,6 +140,18 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
   }
 }
 
+/** How the server ended a held request, as far as the trace says: its answer, or `aborted`. */
+export type HeldOutcome = { status: number; version?: number } | 'aborted';
+
+/** Why a client never got a version, for the tooltip of a missed update: `v7 was never delivered to naive: …`. */
+export function describeMissedUpdate(version: number, client: string, outcome?: HeldOutcome): string {
+  const cause = `v${version} was never delivered to ${client}: the server held its request while v${version} was the newest`;
+  if (outcome === undefined) return `${cause} and has not answered it yet`;
+  if (outcome === 'aborted') return `${cause} until the request was aborted`;
+  if (outcome.version === undefined) return `${cause} and answered only with a ${outcome.status} without a version`;
+  return `${cause} and answered only with v${outcome.version}`;
+}
+
 /** The details of one event, as labelled rows (a few headers, bytes, timings, values, messages). */
 export function describeEvent(event: TraceEvent, { headers = true }: { headers?: boolean } = {}): EventDetail[] {
   const rows: EventDetail[] = [{ label: 'kind', value: event.kind }];

@@ -36,6 +36,7 @@ const feedChange = (t: number, version: number): TraceInput => ({
 const show = (t: number, version: number, changedAt: number): TraceInput => ({
   kind: 'client-show', t, lane: 'client:a', client: 'a', version, changedAt, staleMs: t - changedAt,
 });
+const httpHeld = (t: number, conn: string, client = 'a'): TraceInput => ({ kind: 'http-held', t, lane: 'server', conn, client });
 
 describe('layoutTimeline', () => {
   describe('HTTP', () => {
@@ -383,6 +384,99 @@ describe('layoutTimeline', () => {
     it('hides a marker label that would overlap the previous one on its lane', () => {
       const result = layout(trace(feedChange(1100, 1), feedChange(1110, 2), feedChange(1200, 3)));
       expect(result.markers.map((m) => m.labelVisible)).toEqual([true, false, true]);
+    });
+  });
+
+  describe('missed updates', () => {
+    // v2 lands between two polls of client a; its next request is held until v3 answers it.
+    const race = (...tail: TraceInput[]) =>
+      trace(
+        feedChange(1100, 1),
+        show(1215, 1, 1100),
+        feedChange(1200, 2),
+        httpRequest(1218, 'c2', 'a'),
+        httpHeld(1220, 'c2'),
+        ...tail,
+      );
+    const NOTE = 'v2 was never delivered to Client A: the server held its request while v2 was the newest';
+
+    it('marks where the server sat on a version, tints the lane while stale and links the change to the mark', () => {
+      const result = layout(race(feedChange(1500, 3), httpResponse(1500, 'c2', 200, 3), show(1520, 3, 1500)));
+      const note = `${NOTE} and answered only with v3`;
+      const timings = [{ label: 'stale for', ms: 320 }];
+      expect(result.bars[0]).toEqual({
+        kind: 'stale',
+        key: 'stale:a:2',
+        seqs: [3, 5],
+        classes: ['stale'],
+        version: 2,
+        note,
+        x1: 200,
+        x2: 520,
+        lane: 2,
+        slot: 0,
+        open: false,
+        timings,
+      });
+      expect(result.markers.at(-1)).toEqual({
+        kind: 'missed',
+        key: 'missed:a:2',
+        seqs: [5, 3],
+        classes: ['missed'],
+        label: 'missed v2',
+        version: 2,
+        note,
+        x: 220,
+        lane: 2,
+        laneSpan: 1,
+        timings,
+        labelVisible: true,
+      });
+      expect(result.links.find((l) => l.classes.includes('missed-link'))).toEqual({
+        kind: 'link',
+        key: 'missed-link:a:2',
+        seqs: [5, 3],
+        classes: ['link', 'missed-link'],
+        version: 2,
+        note,
+        x1: 200,
+        lane1: 0,
+        x2: 220,
+        lane2: 2,
+        staleMs: 320,
+        timings,
+        labelVisible: false,
+      });
+      // The show just before keeps its label: missed labels do not compete with show labels.
+      expect(result.markers.find((m) => m.kind === 'show' && m.version === 1)?.labelVisible).toBe(true);
+    });
+
+    it('keeps the stale band open up to now while the client has not caught up', () => {
+      const result = layout(race(), { now: 1900 });
+      const band = result.bars.find((b) => b.kind === 'stale');
+      expect([band?.classes, band?.x2, band?.open, band?.timings, band?.note]).toEqual([
+        ['stale', 'open'],
+        900,
+        true,
+        [{ label: 'stale for', ms: 700 }],
+        `${NOTE} and has not answered it yet`,
+      ]);
+    });
+
+    it('draws nothing for a client without a lane', () => {
+      const events = trace(feedChange(1100, 1), httpRequest(1210, 'k1', 'curl-1'), httpHeld(1220, 'k1', 'curl-1'));
+      const result = layout(events);
+      expect([result.bars.map((b) => b.kind), result.markers.map((m) => m.kind), result.links]).toEqual([['hold'], ['feed-change'], []]);
+    });
+
+    it('keeps only the part of a missed update that reaches into the window', () => {
+      const events = race(feedChange(1500, 3), httpResponse(1500, 'c2', 200, 3), show(1520, 3, 1500));
+      const later = layout(events, { from: 1400, to: 2400 });
+      expect(later.bars.filter((b) => b.kind === 'stale').map((b) => [b.x1, b.x2])).toEqual([[-60, 120]]);
+      expect(later.markers.filter((m) => m.kind === 'missed')).toEqual([]);
+      expect(later.links.filter((l) => l.classes.includes('missed-link'))).toEqual([]);
+      const gone = layout(events, { from: 2000, to: 3000 });
+      expect(gone.bars.filter((b) => b.kind === 'stale')).toEqual([]);
     });
   });
 

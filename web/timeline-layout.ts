@@ -2,6 +2,7 @@
  * The timeline's geometry, computed from a trace without a DOM: events in, keyed shapes out
  * (x in px of the plot area, lanes as indexes). `<event-timeline>` only draws what this returns.
  */
+import { findMissedUpdates, type ClientDelivery, type MissedUpdate } from '../lessons/missed-updates.ts';
 import {
   clientLane,
   type ClientErrorEvent,
@@ -20,7 +21,7 @@ import {
   type WsCloseEvent,
   type WsOpenEvent,
 } from '../lessons/trace-event.ts';
-import { formatStaleness } from './timeline-format.ts';
+import { describeMissedUpdate, formatStaleness, type HeldOutcome } from './timeline-format.ts';
 
 /** A lane to draw, in display order. */
 export interface TimelineLaneSpec {
@@ -80,13 +81,15 @@ export interface TimelineShapeBase {
   timings?: readonly TimelineTiming[];
   /** How many occurrences were drawn as this one shape because they were closer than a few px (absent for one). */
   count?: number;
-  /** The feed version the shape is about (feed changes, shows and their links). */
+  /** The feed version the shape is about (feed changes, shows, missed updates and their links). */
   version?: number;
+  /** A sentence on what the shape means, for the tooltip (missed updates). */
+  note?: string;
 }
 
-/** A point in time on one lane, or across `laneSpan` lanes (reload). */
+/** A point in time on one lane, or across `laneSpan` lanes (reload); `missed` is where the server sat on a version a client never got. */
 export interface TimelineMarker extends TimelineShapeBase {
-  kind: 'feed-change' | 'show' | 'reload' | 'error';
+  kind: 'feed-change' | 'show' | 'reload' | 'error' | 'missed';
   x: number;
   lane: number;
   laneSpan: number;
@@ -108,9 +111,9 @@ export interface TimelineArrow extends TimelineShapeBase {
   labelVisible: boolean;
 }
 
-/** A span of time on one lane: a held request, an open stream or socket, a value on screen. */
+/** A span of time on one lane: a held request, an open stream or socket, a value on screen, a client stale after a missed update. */
 export interface TimelineBar extends TimelineShapeBase {
-  kind: 'hold' | 'stream' | 'ws' | 'showing';
+  kind: 'hold' | 'stream' | 'ws' | 'showing' | 'stale';
   x1: number;
   x2: number;
   lane: number;
@@ -133,7 +136,7 @@ export interface TimelineTick extends TimelineShapeBase {
   direction: 'in' | 'out';
 }
 
-/** The dashed connector from a feed change to the moment a client showed that version. */
+/** The dashed connector from a feed change to the moment a client showed that version, or to where it missed it. */
 export interface TimelineLink extends TimelineShapeBase {
   kind: 'link';
   x1: number;
@@ -196,7 +199,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   const { from, now, width } = input;
   const to = input.to > from ? input.to : from + 1;
   const pxPerMs = Math.max(0, width) / (to - from);
-  const index = indexTrace(input.events);
+  const index = indexTrace(input.events, now);
   const lanes = resolveLanes(input.lanes, index.laneOrder);
   const laneIndex = new Map(lanes.map((row) => [row.lane, row.index]));
   const marginMs = pxPerMs > 0 ? WINDOW_MARGIN_PX / pxPerMs : 0;
@@ -237,6 +240,9 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
     previous.timings = undefined;
   };
 
+  const missed = missedOnLanes();
+  // Stale bands come first, so they paint behind everything else on their lane.
+  for (const item of missed) layoutStale(item);
   for (const record of index.conns) {
     if (record.first > hi || (!record.openToNow && record.end < lo)) continue;
     layoutConn(record);
@@ -245,8 +251,86 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
     layoutShow(show);
   }
   layoutPoints();
+  for (const item of missed) layoutMissed(item);
   layoutAxis();
   return layout;
+
+  /** The missed updates near the window on the lanes of clients that have one, with what their shapes point at. */
+  function missedOnLanes(): MissedOnLane[] {
+    const items: MissedOnLane[] = [];
+    for (const delivery of index.deliveries.values()) {
+      const row = laneIndex.get(clientLane(delivery.client));
+      if (row === undefined) continue;
+      for (const m of delivery.missed) {
+        if (!visible(m.changedAt, Math.max(m.missedAt, m.caughtUpAt ?? now))) continue;
+        const record = index.connsById.get(m.conn);
+        const feed = index.feedByVersion.get(m.version);
+        const note = describeMissedUpdate(m.version, lanes[row]!.label, heldOutcome(record));
+        items.push({ m, row, held: record?.held, feed, note });
+      }
+    }
+    return items;
+  }
+
+  /** The client's lane is tinted from the moment the version was made until the client showed it or something newer. */
+  function layoutStale({ m, row, held, feed, note }: MissedOnLane): void {
+    const end = m.caughtUpAt ?? now;
+    if (!visible(m.changedAt, end)) return;
+    const open = m.caughtUpAt === undefined;
+    addBar({
+      kind: 'stale',
+      key: `stale:${m.client}:${m.version}`,
+      // The feed change first: the band is about the version, the held request explains it.
+      seqs: seqsOf(feed, held),
+      classes: open ? ['stale', 'open'] : ['stale'],
+      version: m.version,
+      note,
+      x1: clampX(m.changedAt),
+      x2: clampX(end),
+      lane: row,
+      slot: 0,
+      open,
+      timings: [{ label: 'stale for', ms: end - m.changedAt }],
+    });
+  }
+
+  /** A marker where the server sat on the client's request, linked to the change the client never got. */
+  function layoutMissed({ m, row, held, feed, note }: MissedOnLane): void {
+    const seqs = seqsOf(held, feed);
+    const staleMs = (m.caughtUpAt ?? now) - m.changedAt;
+    const timings = [{ label: 'stale for', ms: staleMs }];
+    if (feed && visible(m.changedAt, m.missedAt)) {
+      addLink({
+        kind: 'link',
+        key: `missed-link:${m.client}:${m.version}`,
+        seqs,
+        classes: ['link', 'missed-link'],
+        version: m.version,
+        note,
+        x1: x(m.changedAt),
+        lane1: lane(feed.lane),
+        x2: x(m.missedAt),
+        lane2: row,
+        staleMs,
+        timings,
+      });
+    }
+    if (visible(m.missedAt, m.missedAt)) {
+      addMarker({
+        kind: 'missed',
+        key: `missed:${m.client}:${m.version}`,
+        seqs,
+        classes: ['missed'],
+        label: `missed v${m.version}`,
+        version: m.version,
+        note,
+        x: x(m.missedAt),
+        lane: row,
+        laneSpan: 1,
+        timings,
+      });
+    }
+  }
 
   function layoutConn(r: ConnRecord): void {
     layoutRequest(r);
@@ -635,7 +719,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       return;
     }
     const shape = link as TimelineLink;
-    shape.labelVisible = labelled(`link|${link.lane1}`, (link.x1 + link.x2) / 2, link.label);
+    shape.labelVisible = link.label !== undefined && labelled(`link|${link.lane1}`, (link.x1 + link.x2) / 2, link.label);
     lastByGroup.set(group, { shape, narrow: true });
     layout.links.push(shape);
   }
@@ -645,12 +729,12 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
     const previous = lastByGroup.get(group)?.shape as TimelineMarker | undefined;
     if (previous && Math.abs(marker.x - previous.x) < MERGE_PX) {
       mergeInto(previous, marker);
-      if (marker.kind === 'feed-change' || marker.kind === 'show') previous.label = `${previous.label?.split('…')[0]}…${marker.label}`;
+      if (marker.version !== undefined) previous.label = `${previous.label?.split('…')[0]}…v${marker.version}`;
       return;
     }
     const shape = marker as TimelineMarker;
     const label = marker.kind === 'error' ? marker.label?.slice(0, 40) : marker.label;
-    shape.labelVisible = labelled(`marker|${marker.kind === 'reload' ? -1 : marker.lane}`, marker.x, label);
+    shape.labelVisible = labelled(markerLabelGroup(marker), marker.x, label);
     lastByGroup.set(group, { shape, narrow: true });
     layout.markers.push(shape);
   }
@@ -664,6 +748,18 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
     if (now - start > LOST_AFTER_MS) return { end: start + LOST_AFTER_MS, state: 'lost' };
     return { end: Math.max(now, start), state: 'in-flight' };
   }
+}
+
+/** Markers whose labels must not overlap: one group per lane, one for reloads, and one per lane for missed labels (they sit beside the mark, not above it). */
+function markerLabelGroup(marker: Pick<TimelineMarker, 'kind' | 'lane'>): string {
+  if (marker.kind === 'reload') return 'marker|reload';
+  return `${marker.kind === 'missed' ? 'missed' : 'marker'}|${marker.lane}`;
+}
+
+/** How the server ended a held conn, when it did. */
+function heldOutcome(record: ConnRecord | undefined): HeldOutcome | undefined {
+  if (record?.response) return { status: record.response.status, version: record.response.version };
+  return record?.abort ? 'aborted' : undefined;
 }
 
 /** Finds the event with a given seq (binary search: the trace is ordered by seq). */
@@ -739,6 +835,15 @@ interface ShowRecord {
   outdatedAt?: number;
 }
 
+/** A missed update on a drawn client lane, with the events its shapes draw and its tooltip sentence. */
+interface MissedOnLane {
+  m: MissedUpdate;
+  row: number;
+  held?: HttpHeldEvent;
+  feed?: FeedChangeEvent;
+  note: string;
+}
+
 type PointEvent = Extract<TraceEvent, { kind: 'feed-change' | 'stream-chunk' | 'ws-frame' | 'reload' | 'error' | 'client-error' | 'client-show' }>;
 
 interface TraceIndex {
@@ -750,12 +855,15 @@ interface TraceIndex {
   shows: ShowRecord[];
   /** Point-like events sorted by `t`, for binary search on the window. */
   points: PointEvent[];
+  feedByVersion: Map<number, FeedChangeEvent>;
+  /** Missed updates by client (their `staleMs` is as of the `now` the index was built at; the layout does not read it). */
+  deliveries: Map<string, ClientDelivery>;
 }
 
 // Live, the window moves every frame while the trace changes a few times a second: index once per trace.
 const indexCache = new WeakMap<readonly TraceEvent[], TraceIndex>();
 
-function indexTrace(events: readonly TraceEvent[]): TraceIndex {
+function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
   const cached = indexCache.get(events);
   if (cached && cached.length === events.length && cached.lastSeq === events.at(-1)?.seq) return cached;
 
@@ -884,6 +992,8 @@ function indexTrace(events: readonly TraceEvent[]): TraceIndex {
     connsById: conns,
     shows,
     points,
+    feedByVersion,
+    deliveries: findMissedUpdates(events, now),
   };
   indexCache.set(events, index);
   return index;

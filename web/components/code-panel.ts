@@ -3,7 +3,8 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { LessonCode } from '../../lessons/lesson.ts';
-import type { LessonFile, SourceLocation } from '../../lessons/trace-event.ts';
+import type { SourceLocation } from '../../lessons/trace-event.ts';
+import { readCodeTabs, tabForLine, tabForSteps, type CodeTabContent } from '../code-tabs.ts';
 import { theme } from '../theme.ts';
 
 type CopyState = 'idle' | 'copied' | 'selected';
@@ -17,7 +18,8 @@ const COPY_LABELS: Record<CopyState, string> = {
 const COPY_FEEDBACK_MS: Record<Exclude<CopyState, 'idle'>, number> = { copied: 1500, selected: 4000 };
 
 /**
- * Shows a lesson's highlighted files in tabs and lights up the lines the timeline points at.
+ * Shows a lesson's highlighted files (and views of them, like the diff of a fix) in tabs, and lights up
+ * the lines the timeline points at.
  * @cssprop --code-panel-font-size - Code font size, never below 14px (default 15px).
  * @cssprop --code-panel-active - Background of the line of the selected event.
  * @cssprop --code-panel-active-bar - Edge and number colour of that line (default `--wb-held`).
@@ -207,24 +209,24 @@ export class CodePanel extends LitElement {
     `,
   ];
 
-  /** The lesson's highlighted files, usually server.ts and client.ts. */
+  /** The lesson's tabs, one per `LessonCode.tab`: usually server.ts and client.ts, maybe a diff. */
   @property({ attribute: false }) code: readonly LessonCode[] = [];
 
-  /** The file whose tab is shown; defaults to the first file. */
-  @property() file?: LessonFile;
+  /** The id of the tab shown; defaults to the first tab. */
+  @property() tab?: string;
 
-  /** The line of the selected timeline event: its tab is shown and the line lit and scrolled to. */
+  /** The line of the selected timeline event: a tab showing it is shown, and the line lit and scrolled to. */
   @property({ attribute: false }) activeLine?: SourceLocation;
 
   /** Step ids whose lines are emphasised while the others dim. */
   @property({ attribute: false }) focusSteps: readonly string[] = [];
 
-  /** The tab shown, once chosen by the user, `file`, `activeLine` or `focusSteps`. */
-  @state() private _file?: LessonFile;
+  /** The tab shown, once chosen by the user, `tab`, `activeLine` or `focusSteps`. */
+  @state() private _tab?: string;
 
   @state() private _copyState: CopyState = 'idle';
 
-  private _stepsByFile = new Map<LessonFile, Set<string>>();
+  private _content = new Map<string, CodeTabContent>();
   private _copyTimer?: ReturnType<typeof setTimeout>;
 
   override disconnectedCallback(): void {
@@ -233,35 +235,34 @@ export class CodePanel extends LitElement {
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('code')) this._stepsByFile = stepsByFile(this.code);
-    if (changed.has('file') && this.file) this._file = this.file;
+    if (changed.has('code')) this._content = readCodeTabs(this.code);
+    if (changed.has('tab') && this.tab) this._tab = this.tab;
     if (changed.has('focusSteps') && this.focusSteps.length > 0) {
-      const current = this._currentFile();
-      const owners = this.code.map((c) => c.file).filter((file) => this._hasFocusStep(file));
-      if (owners.length > 0 && (current === undefined || !owners.includes(current))) this._file = owners[0];
+      this._tab = tabForSteps(this.code, this._content, this._currentTab(), this.focusSteps) ?? this._tab;
     }
-    if (changed.has('activeLine') && this.activeLine && this.code.some((c) => c.file === this.activeLine?.file)) {
-      this._file = this.activeLine.file;
+    if (changed.has('activeLine') && this.activeLine) {
+      this._tab = tabForLine(this.code, this._content, this._currentTab(), this.activeLine) ?? this._tab;
     }
   }
 
   override render() {
     if (this.code.length === 0) return html`<div class="empty">No code loaded.</div>`;
-    const current = this._currentFile();
+    const current = this._currentTab();
     return html`
       <div class="toolbar">
         <div role="tablist" aria-label="Lesson files" @keydown=${this._onTabKeydown}>
           ${this.code.map(
-            ({ file }) => html`<button
+            ({ tab, title, file }) => html`<button
               role="tab"
-              id=${`tab-${file}`}
-              aria-controls=${`panel-${file}`}
-              aria-selected=${file === current}
-              tabindex=${file === current ? 0 : -1}
+              id=${`tab-${tab}`}
+              aria-controls=${`panel-${tab}`}
+              aria-selected=${tab === current}
+              tabindex=${tab === current ? 0 : -1}
+              data-tab=${tab}
               data-file=${file}
-              @click=${() => this._select(file)}
+              @click=${() => this._select(tab)}
             >
-              ${file}
+              ${title}
             </button>`,
           )}
         </div>
@@ -269,14 +270,15 @@ export class CodePanel extends LitElement {
       </div>
       ${repeat(
         this.code,
-        (c) => c.file,
+        (c) => c.tab,
         (c) => html`<div
           class="panel"
           role="tabpanel"
-          id=${`panel-${c.file}`}
-          aria-labelledby=${`tab-${c.file}`}
+          id=${`panel-${c.tab}`}
+          aria-labelledby=${`tab-${c.tab}`}
+          data-tab=${c.tab}
           data-file=${c.file}
-          ?hidden=${c.file !== current}
+          ?hidden=${c.tab !== current}
         >
           ${unsafeHTML(c.html)}
         </div>`,
@@ -288,7 +290,7 @@ export class CodePanel extends LitElement {
     // Class toggling runs on every update: new `code` HTML replaces the lines and their classes.
     for (const panel of this.renderRoot.querySelectorAll<HTMLElement>('.panel')) this._decoratePanel(panel);
 
-    const panel = this._panel(this._currentFile());
+    const panel = this._panel(this._currentTab());
     if (!panel) return;
     if (changed.has('activeLine') && this.activeLine) {
       const line = panel.querySelector<HTMLElement>('.line.active-line');
@@ -299,6 +301,7 @@ export class CodePanel extends LitElement {
     }
   }
 
+  /** Lights the active line and the focused steps; a diff tab matches them too, as its lines keep their file's numbers. */
   private _decoratePanel(panel: HTMLElement): void {
     const file = panel.dataset.file;
     const activeLine = this.activeLine?.file === file ? this.activeLine?.line : undefined;
@@ -313,47 +316,42 @@ export class CodePanel extends LitElement {
     panel.classList.toggle('has-step-focus', hasStepFocus);
   }
 
-  private _currentFile(): LessonFile | undefined {
-    const files = this.code.map((c) => c.file);
-    if (this._file && files.includes(this._file)) return this._file;
-    if (this.file && files.includes(this.file)) return this.file;
-    return files[0];
+  private _currentTab(): string | undefined {
+    const tabs = this.code.map((c) => c.tab);
+    if (this._tab && tabs.includes(this._tab)) return this._tab;
+    if (this.tab && tabs.includes(this.tab)) return this.tab;
+    return tabs[0];
   }
 
-  private _hasFocusStep(file: LessonFile): boolean {
-    const steps = this._stepsByFile.get(file);
-    return steps !== undefined && this.focusSteps.some((step) => steps.has(step));
+  private _panel(tab: string | undefined): HTMLElement | null {
+    if (tab === undefined) return null;
+    return this.renderRoot.querySelector<HTMLElement>(`.panel[data-tab="${CSS.escape(tab)}"]`);
   }
 
-  private _panel(file: LessonFile | undefined): HTMLElement | null {
-    if (file === undefined) return null;
-    return this.renderRoot.querySelector<HTMLElement>(`.panel[data-file="${CSS.escape(file)}"]`);
-  }
-
-  private _select(file: LessonFile): void {
-    this._file = file;
+  private _select(tab: string): void {
+    this._tab = tab;
   }
 
   private _onTabKeydown(event: KeyboardEvent): void {
-    const files = this.code.map((c) => c.file);
-    const index = files.indexOf(this._currentFile() ?? files[0]);
+    const tabs = this.code.map((c) => c.tab);
+    const index = tabs.indexOf(this._currentTab() ?? tabs[0]);
     const next = {
-      ArrowRight: (index + 1) % files.length,
-      ArrowLeft: (index - 1 + files.length) % files.length,
+      ArrowRight: (index + 1) % tabs.length,
+      ArrowLeft: (index - 1 + tabs.length) % tabs.length,
       Home: 0,
-      End: files.length - 1,
+      End: tabs.length - 1,
     }[event.key];
     if (next === undefined) return;
     event.preventDefault();
-    this._select(files[next]);
+    this._select(tabs[next]);
     void this.updateComplete.then(() =>
-      this.renderRoot.querySelector<HTMLElement>(`[role='tab'][data-file="${CSS.escape(files[next])}"]`)?.focus(),
+      this.renderRoot.querySelector<HTMLElement>(`[role='tab'][data-tab="${CSS.escape(tabs[next])}"]`)?.focus(),
     );
   }
 
   private async _onCopy(): Promise<void> {
-    const current = this._currentFile();
-    const code = this.code.find((c) => c.file === current);
+    const current = this._currentTab();
+    const code = this.code.find((c) => c.tab === current);
     if (!code) return;
     try {
       // navigator.clipboard is missing on plain-HTTP origins other than localhost.
@@ -376,16 +374,6 @@ export class CodePanel extends LitElement {
     clearTimeout(this._copyTimer);
     this._copyTimer = setTimeout(() => (this._copyState = 'idle'), COPY_FEEDBACK_MS[copyState]);
   }
-}
-
-/** The step ids each file's HTML carries in its `data-step` attributes. */
-function stepsByFile(code: readonly LessonCode[]): Map<LessonFile, Set<string>> {
-  return new Map(
-    code.map(({ file, html }) => [
-      file,
-      new Set([...html.matchAll(/data-step="([^"]*)"/g)].flatMap(([, steps]) => steps.split(' '))),
-    ]),
-  );
 }
 
 /** Scrolls only the panel (never the page) so the line sits in its middle, unless it is already well in view. */

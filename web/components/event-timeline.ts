@@ -295,6 +295,35 @@ export class EventTimeline extends LitElement {
       .error text {
         fill: var(--wb-error);
       }
+      /* A missed update: the lane is tinted while the client is stale, and framed so it survives a washed-out projector. */
+      .stale .body {
+        fill: var(--wb-error);
+        fill-opacity: 0.22;
+        stroke: var(--wb-error);
+        stroke-opacity: 0.6;
+        stroke-width: 1px;
+      }
+      .stale .edge {
+        fill: var(--wb-error);
+        opacity: 0.85;
+      }
+      .stale.open .body {
+        stroke-dasharray: 6 4;
+      }
+      .missed .body {
+        fill: none;
+        stroke: var(--wb-error);
+        stroke-width: 3px;
+        stroke-linecap: round;
+      }
+      .missed text {
+        fill: var(--wb-error);
+        font-size: 14px;
+        font-weight: 600;
+      }
+      .missed-link .body {
+        stroke: var(--wb-error);
+      }
       @keyframes pulse {
         50% {
           opacity: 0.95;
@@ -339,6 +368,10 @@ export class EventTimeline extends LitElement {
         font-weight: 600;
         margin-bottom: 0.3rem;
         overflow-wrap: anywhere;
+      }
+      .tooltip .note {
+        margin: 0 0 0.3rem;
+        color: var(--wb-error);
       }
       .tooltip dl {
         display: grid;
@@ -595,6 +628,7 @@ export class EventTimeline extends LitElement {
   }
 
   private _renderBar(b: TimelineBar): SVGTemplateResult {
+    if (b.kind === 'stale') return this._renderStale(b);
     const cls = this._shapeClass(b, 'bar');
     const center = laneCenter(b.lane);
     const [y, h] = b.kind === 'showing' ? [center + 13, 9] : [center + (SLOT_OFFSETS[b.slot] ?? 0) - 4, 8];
@@ -606,6 +640,17 @@ export class EventTimeline extends LitElement {
         ? nothing
         : svg`<rect class="outdated-part" x=${px(b.xOutdated)} y=${px(y)} width=${px(Math.max(0, b.x2 - b.xOutdated))} height=${h}></rect>`}
       ${b.label === undefined || b.kind === 'showing' ? nothing : svg`<text x=${px(Math.max(b.x1, 0) + 4)} y=${px(y - 4)}>${b.label}</text>`}
+    </g>`;
+  }
+
+  /** A missed update's stale period: the whole height of the client's lane, under everything else on it. */
+  private _renderStale(b: TimelineBar): SVGTemplateResult {
+    const cls = this._shapeClass(b, 'bar');
+    const top = b.lane * LANE_HEIGHT + 2;
+    const w = Math.max(2, b.x2 - b.x1);
+    return svg`<g class=${cls} data-seq=${b.seqs[0]!} data-key=${b.key} data-version=${b.version ?? nothing}>
+      <rect class="body" x=${px(b.x1)} y=${top} width=${px(w)} height=${LANE_HEIGHT - 4} rx="3"></rect>
+      <rect class="edge" x=${px(b.x1)} y=${top} width=${px(w)} height="4"></rect>
     </g>`;
   }
 
@@ -663,6 +708,13 @@ export class EventTimeline extends LitElement {
           <circle class="body" cx=${px(m.x)} cy=${px(y)} r="6"></circle>
           ${m.labelVisible ? svg`<text x=${px(m.x + 9)} y=${px(y + 5)}>${m.label}</text>` : nothing}
         </g>`;
+      case 'missed':
+        // A cross at the lane's middle, labelled to its right: show labels sit above, the on-screen bar below.
+        return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key} data-version=${attrs.version}>
+          <circle class="hit" cx=${px(m.x)} cy=${px(y)} r="11"></circle>
+          <path class="body" d="M${px(m.x - 6)},${px(y - 6)} L${px(m.x + 6)},${px(y + 6)} M${px(m.x + 6)},${px(y - 6)} L${px(m.x - 6)},${px(y + 6)}"></path>
+          ${m.labelVisible ? svg`<text x=${px(m.x + 10)} y=${px(y + 5)}>${m.label}</text>` : nothing}
+        </g>`;
     }
   }
 
@@ -690,6 +742,7 @@ export class EventTimeline extends LitElement {
       style="left: ${flip ? left - 14 : left + 14}px; top: ${above ? ay - 12 : ay + 12}px"
     >
       <div class="title">${summarizeEvent(event, event.conn === undefined ? undefined : this._requests.get(event.conn))}</div>
+      ${shape.note === undefined ? nothing : html`<p class="note">${shape.note}</p>`}
       <dl>${rows.map((row) => html`<dt>${row.label}</dt><dd>${row.value}</dd>`)}</dl>
       <div class="pin-hint">${pinned ? 'Pinned · click empty space to unpin' : 'Click to pin (and see the headers)'}</div>
     </div>`;
@@ -894,6 +947,7 @@ function anchorPoint(shape: TimelineShape, plotWidth: number): [number, number] 
     case 'stream':
     case 'ws':
     case 'showing':
+    case 'stale':
       return [(clamp(shape.x1) + clamp(shape.x2)) / 2, laneCenter(shape.lane)];
     default:
       return [clamp(shape.x), laneCenter(shape.lane)];

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
-import type { ClientControl, ClientOptions, LessonSettings, Scenario } from '../../lessons/lesson.ts';
+import { customElement, property, state } from 'lit/decorators.js';
+import { DEFAULT_SETTINGS, type ClientOptions, type LessonControl, type LessonSettings, type Scenario, type SettingValue } from '../../lessons/lesson.ts';
 import { callApi } from '../api.ts';
 import { ClientOptionsChangeEvent, ControlErrorEvent } from '../events.ts';
 import { theme } from '../theme.ts';
@@ -12,11 +12,17 @@ const SCENARIOS: { label: string; scenario: Scenario }[] = [
   { label: 'Every 5 s', scenario: { kind: 'interval', everyMs: 5000 } },
   { label: 'Every 10 s', scenario: { kind: 'interval', everyMs: 10000 } },
   { label: 'Bursts of 3 every 6 s', scenario: { kind: 'burst', count: 3, gapMs: 150, everyMs: 6000 } },
+  { label: 'Two in the same ms, every 4 s', scenario: { kind: 'burst', count: 2, gapMs: 0, everyMs: 4000 } },
+  { label: '50 a second', scenario: { kind: 'interval', everyMs: 20 } },
 ];
 
+/** Slow motion: the label says the speed, the setting stores how much longer everything takes. */
+const SPEEDS = [1, 0.5, 0.25, 0.1];
+
 /**
- * The lesson's knobs: the client options the lesson declares, the server delay, how the data
- * changes, and a button to change it now. Server-side knobs call the workbench API directly.
+ * The lesson's knobs: the client options and server parameters the lesson declares, the server
+ * delay, slow motion, how the data changes, and buttons to change it now (or between two polls
+ * of a client). Server-side knobs call the workbench API directly.
  * @fires client-options-change - The client options changed.
  * @fires control-error - A call to the workbench failed.
  */
@@ -49,24 +55,37 @@ export class LessonControls extends LitElement {
         color: var(--wb-feed);
         font-weight: 600;
       }
+      .race {
+        border-color: var(--wb-error);
+        color: var(--wb-error);
+        font-weight: 600;
+      }
+      .race[aria-busy='true'] {
+        opacity: 0.6;
+      }
     `,
   ];
 
   /** Lesson slug (for the API calls). */
   @property() slug = '';
   /** The controls the lesson declares. */
-  @property({ attribute: false }) controls: readonly ClientControl[] = [];
+  @property({ attribute: false }) controls: readonly LessonControl[] = [];
   /** Current client options. */
   @property({ attribute: false }) options: ClientOptions = {};
   /** Current server settings. */
-  @property({ attribute: false }) settings: LessonSettings = { latencyMs: 0, timeScale: 1 };
+  @property({ attribute: false }) settings: LessonSettings = DEFAULT_SETTINGS;
   /** Current scenario. */
   @property({ attribute: false }) scenario: Scenario = { kind: 'manual' };
+
+  /** A race button waiting for its change to land. */
+  @state() private _racing = false;
 
   override render() {
     const scenarioIndex = SCENARIOS.findIndex((s) => JSON.stringify(s.scenario) === JSON.stringify(this.scenario));
     return html`
-      ${this.controls.map((control) => this._renderControl(control))}
+      <button class="change" @click=${() => this._call('POST', `feed/next`)}>Change the data now</button>
+      ${this.controls.filter((c) => c.kind === 'race').map((control) => this._renderControl(control))}
+      ${this.controls.filter((c) => c.kind !== 'race').map((control) => this._renderControl(control))}
       <label
         >Server delay
         <input
@@ -79,6 +98,12 @@ export class LessonControls extends LitElement {
         /><span class="unit">ms</span></label
       >
       <label
+        >Speed
+        <select @change=${(e: Event) => this._put('settings', { timeScale: 1 / SPEEDS[(e.target as HTMLSelectElement).selectedIndex]! })}>
+          ${SPEEDS.map((speed) => html`<option ?selected=${Math.abs(1 / speed - this.settings.timeScale) < 1e-9}>${speed}×</option>`)}
+        </select></label
+      >
+      <label
         >Data changes
         <select @change=${(e: Event) => this._put('scenario', SCENARIOS[(e.target as HTMLSelectElement).selectedIndex - (scenarioIndex === -1 ? 1 : 0)]?.scenario)}>
           ${scenarioIndex === -1 ? html`<option selected>${describeScenario(this.scenario)}</option>` : nothing}
@@ -89,8 +114,12 @@ export class LessonControls extends LitElement {
     `;
   }
 
-  private _renderControl(control: ClientControl) {
-    const value = this.options[control.option];
+  private _renderControl(control: LessonControl) {
+    if (control.kind === 'race') {
+      return html`<button class="race" aria-busy=${this._racing} ?disabled=${this._racing} @click=${() => this._race(control.client)}>${control.label}</button>`;
+    }
+    const value = control.option !== undefined ? this.options[control.option] : this.settings.params[control.param];
+    const set = (v: SettingValue) => (control.option !== undefined ? this._setOption(control.option, v) : this._put('settings', { params: { [control.param]: v } }));
     switch (control.kind) {
       case 'number':
         return html`<label
@@ -101,25 +130,33 @@ export class LessonControls extends LitElement {
             max=${control.max}
             step=${control.step}
             .value=${String(value ?? control.min)}
-            @change=${(e: Event) => this._setOption(control.option, clamp((e.target as HTMLInputElement).valueAsNumber, control.min, control.max))}
+            @change=${(e: Event) => set(clamp((e.target as HTMLInputElement).valueAsNumber, control.min, control.max))}
           />${control.unit ? html`<span class="unit">${control.unit}</span>` : nothing}</label
         >`;
       case 'toggle':
-        return html`<label
-          ><input type="checkbox" .checked=${Boolean(value)} @change=${(e: Event) => this._setOption(control.option, (e.target as HTMLInputElement).checked)} />
-          ${control.label}</label
-        >`;
+        return html`<label><input type="checkbox" .checked=${Boolean(value)} @change=${(e: Event) => set((e.target as HTMLInputElement).checked)} /> ${control.label}</label>`;
       case 'choice':
         return html`<label
           >${control.label}
-          <select @change=${(e: Event) => this._setOption(control.option, (e.target as HTMLSelectElement).value)}>
+          <select @change=${(e: Event) => set((e.target as HTMLSelectElement).value)}>
             ${control.choices.map((c) => html`<option value=${c.value} ?selected=${c.value === value}>${c.label}</option>`)}
           </select></label
         >`;
     }
   }
 
-  private _setOption(option: string, value: string | number | boolean) {
+  private async _race(client: string) {
+    this._racing = true;
+    try {
+      await callApi('POST', `/api/lessons/${this.slug}/race`, { client });
+    } catch (error) {
+      this.dispatchEvent(new ControlErrorEvent((error as Error).message));
+    } finally {
+      this._racing = false;
+    }
+  }
+
+  private _setOption(option: string, value: SettingValue) {
     this.dispatchEvent(new ClientOptionsChangeEvent({ ...this.options, [option]: value }));
   }
 

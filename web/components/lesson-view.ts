@@ -148,6 +148,10 @@ export class LessonView extends LitElement {
       .client .figures {
         color: var(--wb-muted);
       }
+      .client .missed {
+        color: var(--wb-error);
+        font-weight: 600;
+      }
       .view-buttons {
         display: flex;
         flex-direction: column;
@@ -232,7 +236,7 @@ export class LessonView extends LitElement {
     const step = detail.steps[stepIndex];
     const events = this._live?.events ?? [];
     const options = this._options ?? detail.options;
-    const stats = computeClientStats(events, detail.clients.map((c) => c.id));
+    const stats = computeClientStats(events, detail.clients.map((c) => c.id), this._live?.serverNow() ?? Date.now());
     const lanes: { lane: Lane; label: string }[] = [
       { lane: 'feed', label: 'feed' },
       { lane: 'server', label: 'server' },
@@ -280,6 +284,9 @@ export class LessonView extends LitElement {
                   ${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}
                   ${s.maxInFlight > 1 ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>` : nothing}
                 </div>
+                ${s.missed > 0
+                  ? html`<div class="missed">missed ${s.missed} ${s.missed === 1 ? 'update' : 'updates'} · stale ${formatDuration(s.staleMs)}</div>`
+                  : nothing}
               </div>`;
             })}
             <div class="view-buttons">
@@ -326,6 +333,7 @@ export class LessonView extends LitElement {
           clientId: client.id,
           options: { ...options, ...client.options },
           now: () => live.serverNow(),
+          timeScale: () => this._detail?.settings.timeScale ?? 1,
           report: (event) => live.report(event),
           onShow: (snapshot) => (this._shown = new Map(this._shown).set(client.id, snapshot)),
         });

@@ -1,0 +1,65 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { DEFAULT_SETTINGS, type LessonServer, type LessonSettings, type SettingValue } from '../../lessons/lesson.ts';
+import type { TraceEvent, TraceInput } from '../../lessons/trace-event.ts';
+import { createFeed, type Feed } from '../../server/feed.ts';
+import { traceHttpMiddleware } from '../../server/trace-http.ts';
+
+export interface LessonHarness {
+  /** The lesson's API base URL, e.g. `http://127.0.0.1:40123/lessons/long-polling/api`. */
+  apiBase: string;
+  feed: Feed;
+  /** Everything recorded so far, in order, with `seq` numbers. */
+  events: TraceEvent[];
+  /** Records an event (for clients running beside the server). */
+  emit(event: TraceInput): void;
+  close(): Promise<void>;
+}
+
+export interface LessonHarnessOptions {
+  slug: string;
+  params?: Record<string, SettingValue>;
+  /** Server delay before each request is handled, ms (called per request). @default none */
+  delayMs?(): number;
+}
+
+/**
+ * Serves a lesson's real server.ts in this process, on a real loopback socket, with the
+ * workbench's own HTTP tracing and a feed of its own: many independent copies can run side by
+ * side (property tests, benchmarks) without a workbench or a runner process.
+ */
+export async function startLessonHarness(server: LessonServer, { slug, params = {}, delayMs }: LessonHarnessOptions): Promise<LessonHarness> {
+  const events: TraceEvent[] = [];
+  const emit = (input: TraceInput) => void events.push({ ...input, seq: events.length + 1, lesson: slug } as TraceEvent);
+  const feed = createFeed();
+  // Subscribed before the lesson: a change is recorded before the answers it causes.
+  feed.subscribe((s, cause) => emit({ kind: 'feed-change', t: s.changedAt, lane: 'feed', version: s.version, changedAt: s.changedAt, value: s.value, cause }));
+  const settings: LessonSettings = { ...DEFAULT_SETTINGS, params };
+  const abort = new AbortController();
+  const router = server({
+    slug,
+    feed: { current: feed.current, subscribe: (listener) => feed.subscribe((snapshot) => listener(snapshot)) },
+    settings: () => settings,
+    signal: abort.signal,
+    onUpgrade() {
+      throw new Error('the lesson harness takes no upgrades');
+    },
+  });
+  const app = express();
+  app.use(`/lessons/${slug}/api`, traceHttpMiddleware({ emit, locate: () => undefined, delayMs }), router);
+  const http = createServer(app);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const { port } = http.address() as AddressInfo;
+  return {
+    apiBase: `http://127.0.0.1:${port}/lessons/${slug}/api`,
+    feed,
+    events,
+    emit,
+    async close() {
+      abort.abort();
+      http.closeAllConnections();
+      await new Promise((resolve) => http.close(resolve));
+    },
+  };
+}

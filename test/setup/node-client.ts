@@ -1,0 +1,62 @@
+import type { ClientContext, ClientOptions, LessonClient } from '../../lessons/lesson.ts';
+import { CLIENT_HEADER, CONN_HEADER, clientLane, type TraceInput } from '../../lessons/trace-event.ts';
+
+export interface NodeClientOptions {
+  /** Where the lesson's API lives, e.g. `http://127.0.0.1:5173/lessons/long-polling/api`. */
+  apiBase: string;
+  clientId: string;
+  options: ClientOptions;
+  /** Receives the client's trace events (client-request, client-response, client-show, client-error). */
+  emit(event: TraceInput): void;
+  /** Network delay added before each request leaves and after each answer arrives, ms. @default none */
+  networkDelayMs?(): number;
+}
+
+/**
+ * Runs a lesson's real client.ts in Node, as the page would: the same code, a context built on
+ * Node's fetch, and the same trace events the page reports. Returns the function that stops it.
+ */
+export function runNodeClient(start: LessonClient, { apiBase, clientId, options, emit, networkDelayMs = () => 0 }: NodeClientOptions): () => void {
+  const abort = new AbortController();
+  const base = { lane: clientLane(clientId), client: clientId } as const;
+  let requests = 0;
+  const reportError = (error: unknown) => {
+    if (!abort.signal.aborted) emit({ ...base, kind: 'client-error', t: Date.now(), message: error instanceof Error ? error.message : String(error) });
+  };
+  const pause = (ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (abort.signal.aborted) return reject(abort.signal.reason);
+      const timer = setTimeout(resolve, ms);
+      abort.signal.addEventListener('abort', () => (clearTimeout(timer), reject(abort.signal.reason)), { once: true });
+    });
+
+  const context: ClientContext = {
+    clientId,
+    async fetch(input, init) {
+      const conn = `${clientId}-${++requests}`;
+      const request = new Request(input, init);
+      request.headers.set(CLIENT_HEADER, clientId);
+      request.headers.set(CONN_HEADER, conn);
+      const url = new URL(request.url);
+      await pause(networkDelayMs());
+      emit({ ...base, kind: 'client-request', t: Date.now(), conn, method: request.method, url: url.pathname + url.search });
+      const response = await fetch(request);
+      // Read the body now, so that the delay covers the whole answer.
+      const body = await response.arrayBuffer();
+      await pause(networkDelayMs());
+      emit({ ...base, kind: 'client-response', t: Date.now(), conn, status: response.status });
+      return new Response(response.status === 204 || response.status === 304 ? null : body, { status: response.status, headers: response.headers });
+    },
+    url: (path) => `${apiBase}${path.startsWith('/') ? path : `/${path}`}`,
+    show(snapshot) {
+      const t = Date.now();
+      emit({ ...base, kind: 'client-show', t, version: snapshot.version, changedAt: snapshot.changedAt, staleMs: Math.max(0, t - snapshot.changedAt) });
+    },
+    reportError,
+    options,
+    signal: abort.signal,
+    pause,
+  };
+  start(context);
+  return () => abort.abort();
+}
