@@ -39,7 +39,7 @@ try {
 
   const load = await measureBatching({ durationMs: values.quick ? 4_000 : 10_000 });
   const loadLine = (l: typeof load.noBatch) =>
-    `${round1(l.requestsPerSec)} req/s, ${round1(l.kbPerSec)} KB/s, stale p50 ${round1(l.staleP50Ms)} ms (${round1(l.changesPerSec)} changes/s, event loop ${Math.round(l.busy * 100)} % busy)`;
+    `${round1(l.requestsPerSec)} req/s, ${round1(l.kbPerSec)} KB/s, delivery p50 ${round1(l.deliveryP50Ms)} ms (${round1(l.changesPerSec)} changes/s, event loop ${Math.round(l.busy * 100)} % busy)`;
   console.log(
     `long polling, ${load.clients} fixed clients, think 0: batchMs 0 ${loadLine(load.noBatch)}; batchMs 200 ${loadLine(load.batch200)}; ` +
       `${round1(load.noBatch.requestsPerSec / load.batch200.requestsPerSec)}× the requests without batching`,
@@ -62,8 +62,8 @@ try {
       longPollBatchRequestRatio: round1(load.noBatch.requestsPerSec / load.batch200.requestsPerSec),
       longPollKBPerSecNoBatch: round1(load.noBatch.kbPerSec),
       longPollKBPerSecBatch200: round1(load.batch200.kbPerSec),
-      longPollStaleP50MsNoBatch: round1(load.noBatch.staleP50Ms),
-      longPollStaleP50MsBatch200: round1(load.batch200.staleP50Ms),
+      longPollDeliveryP50MsNoBatch: round1(load.noBatch.deliveryP50Ms),
+      longPollDeliveryP50MsBatch200: round1(load.batch200.deliveryP50Ms),
     }),
   );
 } finally {

@@ -33,7 +33,17 @@ describe('computeClientStats', () => {
       at({ kind: 'client-show', lane: `client:${client}`, client, t: 0, version, changedAt: 0, staleMs });
     const [a, b] = computeClientStats([show('a', 2, 100), show('a', 3, 900), show('a', 4, 300), show('z', 5, 1)], ['a', 'b'], 0);
     expect(a).toMatchObject({ medianStaleMs: 300, shownVersion: 4 });
-    expect(b).toEqual({ client: 'b', requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 });
+    expect(b).toEqual({ client: 'b', requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 });
+  });
+
+  it('measures requests and bytes per second over the last 10 s, or over the whole trace while it is shorter', () => {
+    const answered = (t: number, bytes: number) => at({ kind: 'http-response', lane: 'server', client: 'a', conn: `c${t}`, t, status: 200, bytes, headers: {}, durationMs: 1 });
+    const old = [request('a', 'o1', 0), answered(1, 1_000)];
+    const recent = Array.from({ length: 20 }, (_, i) => [request('a', `r${i}`, 20_000 + i * 500), answered(20_001 + i * 500, 100)]).flat();
+    const [a] = computeClientStats([...old, ...recent], ['a'], 30_000);
+    expect(a).toMatchObject({ requests: 21, requestsPerSec: 2, bytesPerSec: 200 });
+    const [early] = computeClientStats([request('a', 'x', 1_000), answered(1_100, 500), request('a', 'y', 3_000)], ['a'], 5_000);
+    expect(early).toMatchObject({ requestsPerSec: 0.5, bytesPerSec: 125 });
   });
 
   it('counts the updates a client missed and how long it was stale, up to now while it has not caught up', () => {

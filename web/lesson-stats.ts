@@ -11,6 +11,10 @@ export interface ClientStats {
   bytes: number;
   /** Bytes that 304 answers saved against the average full answer. */
   bytesSaved: number;
+  /** Requests per second over the last `RATE_WINDOW_MS`. */
+  requestsPerSec: number;
+  /** Answer bytes per second over the last `RATE_WINDOW_MS`. */
+  bytesPerSec: number;
   /** Most requests this client had in flight at once. */
   maxInFlight: number;
   /** Median age of the value when shown, ms. */
@@ -24,6 +28,9 @@ export interface ClientStats {
   staleMs: number;
 }
 
+/** The window that request and byte rates are measured over, ms. */
+export const RATE_WINDOW_MS = 10_000;
+
 /** Sums up each client's requests, answers, bytes, staleness and missed updates from the server's and the page's events, as of server time `now`. */
 export function computeClientStats(events: readonly TraceEvent[], clients: readonly string[], now: number): ClientStats[] {
   const stats = new Map(clients.map((client) => [client, emptyStats(client)]));
@@ -32,12 +39,16 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
   const fullBytes = new Map<string, { sum: number; n: number }>();
   const notModified = new Map<string, { sum: number; n: number }>();
 
+  const windowStart = Math.max(now - RATE_WINDOW_MS, events[0]?.t ?? now);
+  const recent = (e: TraceEvent) => e.t >= windowStart;
+
   for (const e of events) {
     const s = e.client ? stats.get(e.client) : undefined;
     if (!s) continue;
     switch (e.kind) {
       case 'client-request': {
         s.requests++;
+        if (recent(e)) s.requestsPerSec++;
         const n = (inFlight.get(s.client) ?? 0) + 1;
         inFlight.set(s.client, n);
         s.maxInFlight = Math.max(s.maxInFlight, n);
@@ -50,6 +61,7 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
       case 'http-response': {
         s.statuses[e.status] = (s.statuses[e.status] ?? 0) + 1;
         s.bytes += e.bytes;
+        if (recent(e)) s.bytesPerSec += e.bytes;
         const bucket = e.status === 304 ? notModified : e.status === 200 ? fullBytes : undefined;
         if (bucket) {
           const b = bucket.get(s.client) ?? { sum: 0, n: 0 };
@@ -59,7 +71,8 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
       }
       case 'client-show':
         s.shownVersion = e.version;
-        stale.set(s.client, [...(stale.get(s.client) ?? []), e.staleMs]);
+        if (!stale.has(s.client)) stale.set(s.client, []);
+        stale.get(s.client)!.push(e.staleMs);
         break;
       case 'client-error':
         s.errors++;
@@ -68,7 +81,11 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
   }
 
   const deliveries = findMissedUpdates(events, now);
+  // Early on, the window is as long as the trace (at least a second, so one request is not "1000/s").
+  const windowSec = Math.max(1, now - windowStart) / 1000;
   for (const s of stats.values()) {
+    s.requestsPerSec /= windowSec;
+    s.bytesPerSec /= windowSec;
     const delivery = deliveries.get(s.client);
     if (delivery) {
       s.missed = delivery.missed.length;
@@ -84,7 +101,7 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
 }
 
 function emptyStats(client: string): ClientStats {
-  return { client, requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 };
+  return { client, requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 };
 }
 
 function median(values: number[]): number {

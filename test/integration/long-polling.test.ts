@@ -152,6 +152,34 @@ describe('the long-polling lesson code, in-process', () => {
     }
   });
 
+  it('misses the second of two changes in one millisecond with a bare changedAt token, and not with changedAt + version', async () => {
+    const harness = await startLessonHarness(longPollingServer as LessonServer, { slug: 'long-polling', params: { holdMs: 30_000, batchMs: 0 } });
+    try {
+      let first: FeedSnapshot;
+      let second: FeedSnapshot;
+      do {
+        const since = harness.feed.current().changedAt;
+        const held = fetch(`${harness.apiBase}/data?wait=1&since=${since}`);
+        await waitFor(async () => ((await (await fetch(`${harness.apiBase}/stats`)).json()) as { waiting: number }).waiting === 1, { what: 'the poll held' });
+        // Two changes in one turn: the held poll is answered by the first.
+        first = harness.feed.change(1, 'scenario');
+        second = harness.feed.change(2, 'scenario');
+        expect(((await (await held).json()) as FeedSnapshot).version).toBe(first.version);
+      } while (first.changedAt !== second.changedAt); // rarely, a millisecond ends between them: again
+
+      // The next poll with since=<that millisecond> finds nothing "newer" and waits: the second change is missed…
+      const bare = new AbortController();
+      void fetch(`${harness.apiBase}/data?wait=1&since=${first.changedAt}`, { signal: bare.signal }).catch(() => undefined);
+      await waitFor(async () => ((await (await fetch(`${harness.apiBase}/stats`)).json()) as { waiting: number }).waiting === 1, { what: 'the bare-token poll held' });
+      bare.abort();
+      // …while (changedAt, version) breaks the tie and answers at once.
+      const paired = await fetch(`${harness.apiBase}/data?wait=1&since=${first.changedAt}&version=${first.version}`);
+      expect(((await paired.json()) as FeedSnapshot).version).toBe(second.version);
+    } finally {
+      await harness.close();
+    }
+  });
+
   it('coalesces the changes of batchMs into one answer', async () => {
     const harness = await startLessonHarness(longPollingServer as LessonServer, { slug: 'long-polling', params: { holdMs: 30_000, batchMs: 100 } });
     const held = fetch(`${harness.apiBase}/data?wait=1`);

@@ -110,7 +110,6 @@ export class LessonControls extends LitElement {
           ${SCENARIOS.map((s, i) => html`<option ?selected=${i === scenarioIndex}>${s.label}</option>`)}
         </select></label
       >
-      <button class="change" @click=${() => this._call('POST', `feed/next`)}>Change the data now</button>
     `;
   }
 

@@ -9,7 +9,7 @@ import { createClientContext } from '../client-context.ts';
 import { LiveTraceController } from '../controllers/live-trace-controller.ts';
 import type { ClientOptionsChangeEvent, ControlErrorEvent, TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import { loadLessonClient } from '../lesson-clients.ts';
-import { computeClientStats } from '../lesson-stats.ts';
+import { computeClientStats, RATE_WINDOW_MS } from '../lesson-stats.ts';
 import { theme } from '../theme.ts';
 import { formatBytes, formatDuration } from '../timeline-format.ts';
 import './code-panel.ts';
@@ -280,7 +280,8 @@ export class LessonView extends LitElement {
                 <span class="value">${shown ? `v${shown.version} ${JSON.stringify(shown.value)}` : '—'}</span>
                 <div class="figures">
                   ${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·
-                  ${formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing}
+                  ${formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing} ·
+                  <span class="rate" title="over the last ${RATE_WINDOW_MS / 1000} s">${formatRate(s.requestsPerSec)} req/s, ${formatBytes(s.bytesPerSec)}/s</span>
                   ${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}
                   ${s.maxInFlight > 1 ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>` : nothing}
                 </div>
@@ -358,6 +359,10 @@ export class LessonView extends LitElement {
   private _clearTrace() {
     callApi('DELETE', `/api/trace?lesson=${this.slug}`).catch((error: Error) => (this._error = error.message));
   }
+}
+
+function formatRate(perSec: number): string {
+  return perSec >= 10 ? String(Math.round(perSec)) : perSec.toFixed(1);
 }
 
 function stepFromHash(): number {
