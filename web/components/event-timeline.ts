@@ -618,8 +618,11 @@ export class EventTimeline extends LitElement {
       y1 = (a.kind === 'response' ? serverY(a.lane1) : laneCenter(a.lane1)) + (down ? 5 : -5);
       y2 = (a.kind === 'request' ? serverY(a.lane2) : laneCenter(a.lane2)) + (down ? -5 : 5);
     }
-    const labelX = (x1 + x2) / 2 + 6;
-    const labelY = (y1 + y2) / 2 + 4;
+    // Half a lane before the end it points at: an arrow that crosses lanes labels the lane it reaches, not one it passes.
+    const span = Math.abs(a.lane2 - a.lane1);
+    const t = span > 1 ? 1 - 1 / (2 * span) : 0.5;
+    const labelX = x1 + (x2 - x1) * t + 6;
+    const labelY = y1 + (y2 - y1) * t + 4;
     return svg`<g class=${cls} data-seq=${a.seqs[0]!} data-key=${a.key}>
       <line class="hit" x1=${px(x1)} y1=${px(y1)} x2=${px(x2)} y2=${px(y2)}></line>
       <line class="body" x1=${px(x1)} y1=${px(y1)} x2=${px(x2)} y2=${px(y2)} marker-end="url(#${arrowHead(a)})"></line>
