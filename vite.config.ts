@@ -16,7 +16,8 @@ export default defineConfig({
   },
   server: {
     // Transform the page's modules at start-up, not when the first browser asks for them.
-    warmup: { clientFiles: ['./main.ts'] },
+    // (Not under vitest: its own Vite server, rooted elsewhere, has no page to warm up.)
+    warmup: process.env.VITEST ? undefined : { clientFiles: ['./main.ts'] },
     // Lesson folders are watched by the workbench itself (a change reloads the lesson server, not the page).
     watch: { ignored: ['**/lessons/*/server.ts', '**/.workbench/**'] },
   },
