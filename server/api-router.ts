@@ -123,7 +123,7 @@ function parseSettings(input: unknown, declared: Readonly<Record<string, Setting
 function parseParams(input: Record<string, unknown>, declared: Readonly<Record<string, SettingValue>>): Record<string, SettingValue> {
   const names = Object.keys(declared);
   for (const [name, value] of Object.entries(input)) {
-    if (!(name in declared)) throw new HttpError(400, `Unknown parameter "${name}"; this lesson has ${names.length ? names.join(', ') : 'none'}`);
+    if (!Object.hasOwn(declared, name)) throw new HttpError(400, `Unknown parameter "${name}"; this lesson has ${names.length ? names.join(', ') : 'none'}`);
     const type = typeof declared[name];
     const ok = typeof value === type && (type !== 'number' || (Number.isFinite(value) && (value as number) >= 0 && (value as number) <= 3_600_000));
     if (!ok) throw new HttpError(400, `Parameter "${name}" must be ${type === 'number' ? 'a number from 0 to 3600000' : `a ${type}`}`);

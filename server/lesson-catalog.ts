@@ -90,7 +90,7 @@ function controlProblem(control: LessonControl, params: Record<string, SettingVa
   if (control.kind === 'race') return clients.some((c) => c.id === control.client) ? undefined : `"client" must be one of the lesson's clients`;
   if (!['choice', 'number', 'toggle'].includes(control.kind)) return `unknown kind "${(control as { kind: unknown }).kind}"`;
   if (typeof control.option === typeof control.param) return 'set exactly one of "option" (a client option) or "param" (a server parameter)';
-  if (control.param !== undefined && !(control.param in params)) return `"param: ${control.param}" is not declared under "params"`;
+  if (control.param !== undefined && !Object.hasOwn(params, control.param)) return `"param: ${control.param}" is not declared under "params"`;
   return undefined;
 }
 

@@ -59,6 +59,18 @@ describe('the long-polling lesson API, through the proxy', () => {
     expect(await waiting(url)).toBe(0);
   });
 
+  it('sets the lesson parameters it declares, and refuses unknown ones or wrong types with 400', async () => {
+    const url = await startManual();
+    const settings = (body: unknown) => fetch(`${url}/api/lessons/long-polling/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    for (const params of [{ nope: 1 }, { toString: 1 }, { holdMs: '5000' }, { holdMs: -1 }, { holdMs: 1e12 }]) {
+      const res = await settings({ params });
+      expect(res.status, JSON.stringify(params)).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/parameter/i);
+    }
+    const ok = await settings({ params: { batchMs: 100 } });
+    expect(((await ok.json()) as { params: unknown }).params).toEqual({ holdMs: 30_000, batchMs: 100 });
+  });
+
   it('refuses a since, version or after that is not a finite non-negative number with 400 and a JSON message', async () => {
     const url = await startManual();
     const bad = ['since=-1', 'since=abc', 'since=', 'since=1e3', 'since=Infinity', 'since=1&since=2', `since=${'9'.repeat(400)}`, 'since=1&version=x'];
