@@ -1,6 +1,7 @@
 import type { ClientContext, ClientOptions, FeedSnapshot } from '../lessons/lesson.ts';
 import { CLIENT_HEADER, CONN_HEADER, clientLane, type TraceInput } from '../lessons/trace-event.ts';
 import { clientFrameOf, createClientSourceLocator, type StackFrame } from './client-source-locator.ts';
+import { pause } from './pause.ts';
 
 const locate = createClientSourceLocator();
 
@@ -76,21 +77,6 @@ export function createClientContext({ slug, clientId, options, now, timeScale, r
     pause: (ms) => pause(ms * timeScale(), abort.signal),
   };
   return { context, stop: () => abort.abort() };
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const stop = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', stop);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', stop, { once: true });
-  });
 }
 
 /** The feed version in a JSON answer, read from a clone so the client can still read the body. */

@@ -1,5 +1,6 @@
 import type { ClientContext, ClientOptions, LessonClient } from '../../lessons/lesson.ts';
 import { CLIENT_HEADER, CONN_HEADER, clientLane, type TraceInput } from '../../lessons/trace-event.ts';
+import { pause } from '../../web/pause.ts';
 
 export interface NodeClientOptions {
   /** Where the lesson's API lives, e.g. `http://127.0.0.1:5173/lessons/long-polling/api`. */
@@ -23,12 +24,7 @@ export function runNodeClient(start: LessonClient, { apiBase, clientId, options,
   const reportError = (error: unknown) => {
     if (!abort.signal.aborted) emit({ ...base, kind: 'client-error', t: Date.now(), message: error instanceof Error ? error.message : String(error) });
   };
-  const pause = (ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (abort.signal.aborted) return reject(abort.signal.reason);
-      const timer = setTimeout(resolve, ms);
-      abort.signal.addEventListener('abort', () => (clearTimeout(timer), reject(abort.signal.reason)), { once: true });
-    });
+  const pauseClient = (ms: number) => pause(ms, abort.signal);
 
   const context: ClientContext = {
     clientId,
@@ -38,12 +34,12 @@ export function runNodeClient(start: LessonClient, { apiBase, clientId, options,
       request.headers.set(CLIENT_HEADER, clientId);
       request.headers.set(CONN_HEADER, conn);
       const url = new URL(request.url);
-      await pause(networkDelayMs());
+      await pauseClient(networkDelayMs());
       emit({ ...base, kind: 'client-request', t: Date.now(), conn, method: request.method, url: url.pathname + url.search });
       const response = await fetch(request);
       // Read the body now, so that the delay covers the whole answer.
       const body = await response.arrayBuffer();
-      await pause(networkDelayMs());
+      await pauseClient(networkDelayMs());
       emit({ ...base, kind: 'client-response', t: Date.now(), conn, status: response.status });
       return new Response(response.status === 204 || response.status === 304 ? null : body, { status: response.status, headers: response.headers });
     },
@@ -55,7 +51,7 @@ export function runNodeClient(start: LessonClient, { apiBase, clientId, options,
     reportError,
     options,
     signal: abort.signal,
-    pause,
+    pause: pauseClient,
   };
   start(context);
   return () => abort.abort();
