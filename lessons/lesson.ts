@@ -70,12 +70,20 @@ export interface ClientContext {
   clientId: string;
   /** The browser's fetch; the workbench records the request and the response on the timeline. */
   fetch: typeof fetch;
+  /**
+   * The browser's EventSource. The workbench names the client in the URL (`?client=<id>`: the
+   * EventSource API cannot send headers), records its state changes and every event a listener
+   * receives, and closes whatever is still open when the client stops.
+   */
+  EventSource: typeof EventSource;
   /** Absolute URL of a path under the lesson's live API (`/lessons/<slug>/api`). */
   url(path: string): string;
   /** Shows a value in the page, the user-visible end of the pipeline (records staleness). */
   show(snapshot: FeedSnapshot): void;
   /** Reports a failure on the client's lane. */
   reportError(error: unknown): void;
+  /** Shows a line of text on the client's card, under the value (e.g. who else is listening). */
+  status(text: string): void;
   /** The options from the page's controls, read when the client starts. */
   options: ClientOptions;
   /** Aborted when the client is stopped (restart with new options, page left). */
@@ -98,13 +106,15 @@ export type ControlTarget = { option: string; param?: never } | { param: string;
 
 /**
  * A control shown on the lesson page: a value bound to a client option or a server parameter,
- * or the button that makes the long-poll race happen on cue for one client.
+ * the button that makes the long-poll race happen on cue for one client, or the one that ends a
+ * client's event streams from the server side.
  */
 export type LessonControl =
   | ({ kind: 'choice'; label: string; choices: { value: string; label: string }[] } & ControlTarget)
   | ({ kind: 'number'; label: string; min: number; max: number; step: number; unit?: string } & ControlTarget)
   | ({ kind: 'toggle'; label: string } & ControlTarget)
-  | { kind: 'race'; label: string; client: string };
+  | { kind: 'race'; label: string; client: string }
+  | { kind: 'drop'; label: string; client: string };
 
 /** One step of the lesson prose. */
 export interface LessonStep {

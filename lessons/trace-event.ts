@@ -113,6 +113,8 @@ export interface StreamCloseEvent extends TraceBase {
   conn: string;
   by: 'server' | 'client';
   durationMs: number;
+  /** Why the server ended it, when it was not the lesson code's own `res.end()` (a slow consumer dropped, the stream ended from the page). */
+  reason?: string;
 }
 
 /** A WebSocket connection opened (after the 101 handshake). */
@@ -154,7 +156,7 @@ export interface ReloadEvent extends TraceBase {
 export interface ErrorEvent extends TraceBase {
   kind: 'error';
   message: string;
-  phase: 'compile' | 'load' | 'runtime' | 'runner' | 'client';
+  phase: 'compile' | 'load' | 'runtime' | 'runner' | 'client' | 'proxy';
 }
 
 /** The browser sent a request (client side of `http-request`). */
@@ -192,6 +194,30 @@ export interface ClientAbortEvent extends TraceBase {
   client: string;
 }
 
+/** The browser's EventSource delivered an event (the client side of `stream-chunk`). */
+export interface ClientMessageEvent extends TraceBase {
+  kind: 'client-message';
+  client: string;
+  /** Path and query of the stream's URL. */
+  url: string;
+  /** The event's type: its `event:` field, or `message`. */
+  type: string;
+  /** The EventSource's last event ID when the event fired (what a reconnect sends as `Last-Event-ID`). */
+  lastEventId: string;
+  /** The event's data (truncated for very large events). */
+  data: string;
+  version?: number;
+}
+
+/** The browser's EventSource changed state: open, reconnecting (after an error or the end of the stream), or closed for good. */
+export interface ClientStreamEvent extends TraceBase {
+  kind: 'client-stream';
+  client: string;
+  /** Path and query of the stream's URL. */
+  url: string;
+  state: 'open' | 'connecting' | 'closed';
+}
+
 /** The browser client failed (network error, parse error, thrown in client.ts). */
 export interface ClientErrorEvent extends TraceBase {
   kind: 'client-error';
@@ -217,6 +243,8 @@ export type TraceEvent =
   | ClientResponseEvent
   | ClientShowEvent
   | ClientAbortEvent
+  | ClientMessageEvent
+  | ClientStreamEvent
   | ClientErrorEvent;
 
 export type TraceKind = TraceEvent['kind'];
@@ -225,8 +253,19 @@ export type TraceKind = TraceEvent['kind'];
 export type TraceInput = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'seq' | 'lesson'> : never) : never;
 
 /** Kinds the browser may report; anything else from a page is refused. */
-export const CLIENT_KINDS = ['client-request', 'client-response', 'client-show', 'client-abort', 'client-error'] as const satisfies readonly TraceKind[];
+export const CLIENT_KINDS = ['client-request', 'client-response', 'client-show', 'client-abort', 'client-message', 'client-stream', 'client-error'] as const satisfies readonly TraceKind[];
 
 /** Headers every HTTP request from a lesson client carries, so the server side can join the trace. */
 export const CLIENT_HEADER = 'x-workbench-client';
 export const CONN_HEADER = 'x-workbench-conn';
+/**
+ * The query parameter that names the client when a request cannot carry headers: the browser's
+ * `EventSource` and `WebSocket` APIs have no way to set them.
+ */
+export const CLIENT_PARAM = 'client';
+
+/** The numeric `version` in a JSON text (a body, an SSE chunk or event, a WebSocket message), if it has one. */
+export function versionIn(text: string | undefined): number | undefined {
+  const match = text === undefined ? null : /"version"\s*:\s*(\d+)/.exec(text);
+  return match ? Number(match[1]) : undefined;
+}

@@ -62,11 +62,12 @@ export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
 
   router.post('/lessons/:slug/race', onlyJson, parseJson, async (req, res) => {
     const host = hostOf(req.params.slug);
-    const client = (req.body as { client?: unknown } | null)?.client;
-    if (typeof client !== 'string' || !host.entry.clients.some((c) => c.id === client)) {
-      throw new HttpError(400, `Expected {"client": …} naming one of the lesson's clients: ${host.entry.clients.map((c) => c.id).join(', ')}`);
-    }
-    res.status(201).json(await host.race(client));
+    res.status(201).json(await host.race(clientIn(req.body, host)));
+  });
+
+  router.post('/lessons/:slug/drop', onlyJson, parseJson, async (req, res) => {
+    const host = hostOf(req.params.slug);
+    res.json({ dropped: await host.dropStreams(clientIn(req.body, host)) });
   });
 
   const tracedLesson = (slug: unknown) => {
@@ -133,4 +134,13 @@ function parseParams(input: Record<string, unknown>, declared: Readonly<Record<s
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The `client` a control request names: one of the lesson's clients, or a 400. */
+function clientIn(body: unknown, host: LessonHost): string {
+  const client = (body as { client?: unknown } | null)?.client;
+  if (typeof client !== 'string' || !host.entry.clients.some((c) => c.id === client)) {
+    throw new HttpError(400, `Expected {"client": …} naming one of the lesson's clients: ${host.entry.clients.map((c) => c.id).join(', ')}`);
+  }
+  return client;
 }

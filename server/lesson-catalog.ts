@@ -84,10 +84,10 @@ function isValueRecord(value: unknown): value is Record<string, SettingValue> {
   return !!value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => ['string', 'number', 'boolean'].includes(typeof v));
 }
 
-/** What is wrong with a declared control, if anything: a server parameter it sets must be declared, a race client must exist. */
+/** What is wrong with a declared control, if anything: a server parameter it sets must be declared, a race or drop client must exist. */
 function controlProblem(control: LessonControl, params: Record<string, SettingValue>, clients: LessonClientSpec[]): string | undefined {
   if (!control || typeof control !== 'object' || typeof control.label !== 'string') return 'needs a kind and a label';
-  if (control.kind === 'race') return clients.some((c) => c.id === control.client) ? undefined : `"client" must be one of the lesson's clients`;
+  if (control.kind === 'race' || control.kind === 'drop') return clients.some((c) => c.id === control.client) ? undefined : `"client" must be one of the lesson's clients`;
   if (!['choice', 'number', 'toggle'].includes(control.kind)) return `unknown kind "${(control as { kind: unknown }).kind}"`;
   if (typeof control.option === typeof control.param) return 'set exactly one of "option" (a client option) or "param" (a server parameter)';
   if (control.param !== undefined && !Object.hasOwn(params, control.param)) return `"param: ${control.param}" is not declared under "params"`;

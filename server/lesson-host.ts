@@ -26,6 +26,8 @@ export interface LessonHost {
   setScenario(scenario: Scenario): void;
   /** Lands a feed change between two polls of `client` (the long-poll race, on cue). */
   race(client: string): Promise<RaceResult>;
+  /** Ends the event streams of `client` from the server side, as a server going away would; resolves to how many. */
+  dropStreams(client: string): Promise<number>;
   /** A lesson file changed on disk: reload the server code or re-render, and tell listeners. */
   fileChanged(file: LessonFile | 'lesson.md'): Promise<LoadResult | undefined>;
   /** Calls `listener` after each change to what `detail()` returns. */
@@ -95,6 +97,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
       detailChanged();
     },
     race: (client) => raceOnCue.race(client),
+    dropStreams: (client) => runner.endStreams(client, 'dropped from the page'),
     async fileChanged(file) {
       let result: LoadResult | undefined;
       if (file === 'server.ts' && started) result = await runner.load(await readFile(entry.serverPath, 'utf8'), 'file-changed');

@@ -18,6 +18,8 @@ export interface LessonRunner {
   load(code: string, reason: ReloadEvent['reason']): Promise<LoadResult>;
   sendFeed(snapshot: FeedSnapshot): void;
   sendSettings(settings: LessonSettings): void;
+  /** Ends the open event streams of `client` (every client's when absent) cleanly, server side; resolves to how many. */
+  endStreams(client: string | undefined, reason: string): Promise<number>;
   /** Ends every process; idempotent. */
   close(): Promise<void>;
 }
@@ -113,9 +115,9 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
 
   const request = <T extends FromRunnerMessage['type']>(proc: RunnerProcess, message: ToRunnerMessage, answers: T[]) =>
     new Promise<Extract<FromRunnerMessage, { type: T }>>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new Error(`the lesson server did not load within ${startTimeoutMs} ms`)), startTimeoutMs);
+      const timer = setTimeout(() => fail(new Error(`the lesson server did not answer within ${startTimeoutMs} ms`)), startTimeoutMs);
       const onMessage = (m: FromRunnerMessage) => answers.includes(m.type as T) && done(() => resolve(m as Extract<FromRunnerMessage, { type: T }>));
-      const onExit = () => fail(new Error('the lesson server stopped while loading'));
+      const onExit = () => fail(new Error('the lesson server stopped before it answered'));
       const done = (settle: () => void) => {
         clearTimeout(timer);
         proc.child.off('message', onMessage);
@@ -208,6 +210,11 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     },
     sendSettings(settings) {
       if (active?.child.connected) active.child.send({ type: 'settings', settings } satisfies ToRunnerMessage);
+    },
+    async endStreams(client, reason) {
+      if (!active?.child.connected) return 0;
+      const answer = await request(active, { type: 'end-streams', ...(client === undefined ? {} : { client }), reason }, ['streams-ended']);
+      return answer.count;
     },
     async close() {
       if (closed) return;

@@ -2,6 +2,7 @@ import { CLIENT_KINDS, LESSON_FILES, type TraceInput } from '../lessons/trace-ev
 
 const ID = /^[\w.:-]{1,64}$/;
 const MAX_TEXT = 2_000;
+const STREAM_STATES = ['open', 'connecting', 'closed'] as const;
 
 /**
  * Checks one event a page reports about its own clients and keeps only the known fields.
@@ -32,6 +33,20 @@ export function parseClientEvent(input: unknown): TraceInput | undefined {
     case 'client-abort':
       if (typeof base.conn !== 'string') return undefined;
       return { ...base, kind: 'client-abort', conn: base.conn };
+    case 'client-message':
+      if (typeof e.url !== 'string' || typeof e.type !== 'string' || typeof e.lastEventId !== 'string' || typeof e.data !== 'string') return undefined;
+      return {
+        ...base,
+        kind: 'client-message',
+        url: e.url.slice(0, MAX_TEXT),
+        type: e.type.slice(0, 64),
+        lastEventId: e.lastEventId.slice(0, 256),
+        data: e.data.slice(0, MAX_TEXT),
+        ...(finite(e.version) ? { version: e.version as number } : {}),
+      };
+    case 'client-stream':
+      if (typeof e.url !== 'string' || !(STREAM_STATES as readonly unknown[]).includes(e.state)) return undefined;
+      return { ...base, kind: 'client-stream', url: e.url.slice(0, MAX_TEXT), state: e.state as (typeof STREAM_STATES)[number] };
     case 'client-error':
       if (typeof e.message !== 'string') return undefined;
       return { ...base, kind: 'client-error', message: e.message.slice(0, MAX_TEXT) };

@@ -13,7 +13,7 @@ import type { TraceInput } from '../lessons/trace-event.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
 import type { FromRunnerMessage, ToRunnerMessage } from './runner-protocol.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
-import { traceHttpMiddleware } from './trace-http.ts';
+import { traceHttpMiddleware, type OpenStream } from './trace-http.ts';
 import { traceWebSocket } from './trace-websocket.ts';
 
 process.setSourceMapsEnabled(true);
@@ -38,6 +38,7 @@ let sourcePath = '';
 let apiBase = '';
 let locate: LessonLocator = () => undefined;
 const upgrades = new Map<string, UpgradeHandler>();
+const streams = new Set<OpenStream>();
 
 const app = express();
 app.disable('x-powered-by');
@@ -60,6 +61,11 @@ server.on('upgrade', (req, socket, head) => {
 process.on('message', (message: ToRunnerMessage) => {
   if (message.type === 'load') void load(message);
   if (message.type === 'settings') settings = message.settings;
+  if (message.type === 'end-streams') {
+    const ending = [...streams].filter((stream) => message.client === undefined || stream.client === message.client);
+    for (const stream of ending) stream.end(message.reason);
+    send({ type: 'streams-ended', count: ending.length });
+  }
   if (message.type === 'feed') {
     feedSnapshot = message.snapshot;
     for (const listener of feedListeners) {
@@ -125,7 +131,7 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
   locate = createLessonLocator(message.modulePath, 'server.ts');
   app.use(
     apiBase,
-    traceHttpMiddleware({ emit, locate, delayMs: () => settings.latencyMs * settings.timeScale }),
+    traceHttpMiddleware({ emit, locate, delayMs: () => settings.latencyMs * settings.timeScale, streams }),
     router,
     function lessonNotFound(req, res) {
       res.status(404).json({ error: `The lesson has no route for ${req.method} ${req.originalUrl}` });

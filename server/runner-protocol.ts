@@ -15,11 +15,14 @@ export type ToRunnerMessage =
       settings: LessonSettings;
     }
   | { type: 'feed'; snapshot: FeedSnapshot }
-  | { type: 'settings'; settings: LessonSettings };
+  | { type: 'settings'; settings: LessonSettings }
+  /** End the event streams of one client (or all) from the server side. */
+  | { type: 'end-streams'; client?: string; reason: string };
 
 /** Messages a runner process sends the workbench over IPC. */
 export type FromRunnerMessage =
   | { type: 'ready'; port: number }
   | { type: 'loaded'; generation: number }
   | { type: 'load-error'; message: string; line?: number }
-  | { type: 'trace'; events: TraceInput[] };
+  | { type: 'trace'; events: TraceInput[] }
+  | { type: 'streams-ended'; count: number };

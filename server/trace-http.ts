@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
-import { CLIENT_HEADER, CONN_HEADER, type SourceLocation, type TraceInput } from '../lessons/trace-event.ts';
+import { CLIENT_HEADER, CLIENT_PARAM, CONN_HEADER, type SourceLocation, type TraceInput, versionIn } from '../lessons/trace-event.ts';
 import type { LessonLocator } from './lesson-locator.ts';
-import { traceIdOf, versionIn } from './trace-fields.ts';
+import { traceIdOf } from './trace-fields.ts';
 
 export interface TraceHttpOptions {
   emit(event: TraceInput): void;
@@ -10,6 +10,16 @@ export interface TraceHttpOptions {
   locate: LessonLocator;
   /** Delay before the lesson's handler runs, ms (the page's "server delay", in slow motion too). @default none */
   delayMs?(): number;
+  /** Where open event streams are kept while they last, so the workbench can end them (the page's "drop the connection"). */
+  streams?: Set<OpenStream>;
+}
+
+/** An event stream the lesson server is writing to. */
+export interface OpenStream {
+  conn: string;
+  client?: string;
+  /** Ends the response cleanly from the server side; the trace says why. */
+  end(reason: string): void;
 }
 
 const PREVIEW_CHARS = 2_000;
@@ -25,16 +35,25 @@ const HIDDEN_HEADERS = new Set(['cookie', 'authorization']);
  * sitting on the request (long polling, or a handler waiting on I/O). Its time is what tells a
  * missed update apart from one that was superseded before the server could answer.
  */
-export function traceHttpMiddleware({ emit, locate, delayMs = () => 0 }: TraceHttpOptions): RequestHandler {
+export function traceHttpMiddleware({ emit, locate, delayMs = () => 0, streams }: TraceHttpOptions): RequestHandler {
   let count = 0;
   return function traceHttp(req, res, next) {
     const started = Date.now();
     const conn = traceIdOf(req.headers[CONN_HEADER]) ?? `s${++count}`;
-    const client = traceIdOf(req.headers[CLIENT_HEADER]);
+    const client = traceIdOf(req.headers[CLIENT_HEADER]) ?? traceIdOf(new URL(req.originalUrl, 'http://localhost').searchParams.get(CLIENT_PARAM));
     const base = { lane: 'server', conn, ...(client ? { client } : {}) } as const;
     const writtenBefore = req.socket.bytesWritten;
     let source: SourceLocation | undefined;
     let streaming = false;
+    let endedBecause: string | undefined;
+    const open: OpenStream = {
+      conn,
+      client,
+      end(reason) {
+        endedBecause ??= reason;
+        res.end();
+      },
+    };
     let body = '';
 
     emit({ ...base, kind: 'http-request', t: started, method: req.method, url: req.originalUrl, headers: headersOf(req.headers), bytes: requestBytes(req) });
@@ -52,6 +71,7 @@ export function traceHttpMiddleware({ emit, locate, delayMs = () => 0 }: TraceHt
     const openStream = () => {
       if (streaming || !isEventStream(res)) return;
       streaming = true;
+      streams?.add(open);
       emit({ ...base, kind: 'stream-open', t: Date.now(), status: res.statusCode, headers: headersOf(res.getHeaders()), source: locate() });
     };
     const { write, end, flushHeaders } = res;
@@ -80,7 +100,8 @@ export function traceHttpMiddleware({ emit, locate, delayMs = () => 0 }: TraceHt
     res.once('finish', () => {
       clearImmediate(held);
       const t = Date.now();
-      if (streaming) return emit({ ...base, kind: 'stream-close', t, by: 'server', durationMs: t - started, source });
+      streams?.delete(open);
+      if (streaming) return emit({ ...base, kind: 'stream-close', t, by: 'server', durationMs: t - started, source, ...(endedBecause ? { reason: endedBecause } : {}) });
       emit({
         ...base,
         kind: 'http-response',
@@ -97,9 +118,12 @@ export function traceHttpMiddleware({ emit, locate, delayMs = () => 0 }: TraceHt
     res.once('close', () => {
       clearTimeout(delay);
       clearImmediate(held);
+      streams?.delete(open);
       if (res.writableFinished) return;
       const t = Date.now();
-      if (streaming) emit({ ...base, kind: 'stream-close', t, by: 'client', durationMs: t - started });
+      // Destroyed with an error by the server (a slow consumer dropped), or gone on the client's side.
+      const dropped = res.errored?.message;
+      if (streaming) emit({ ...base, kind: 'stream-close', t, by: dropped ? 'server' : 'client', durationMs: t - started, ...(dropped ? { reason: dropped } : {}) });
       else emit({ ...base, kind: 'http-abort', t, durationMs: t - started });
     });
     const ms = delayMs();

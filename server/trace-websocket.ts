@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLIENT_HEADER, CONN_HEADER, type TraceInput, type WsFrameEvent } from '../lessons/trace-event.ts';
+import { CLIENT_HEADER, CLIENT_PARAM, CONN_HEADER, type TraceInput, versionIn, type WsFrameEvent } from '../lessons/trace-event.ts';
 import type { LessonLocator } from './lesson-locator.ts';
-import { traceIdOf, versionIn } from './trace-fields.ts';
+import { traceIdOf } from './trace-fields.ts';
 import { createWebSocketFrameParser, OPCODES, type WebSocketFrame } from './websocket-frame-parser.ts';
 
 export interface TraceWebSocketOptions {
@@ -19,7 +19,7 @@ let count = 0;
  */
 export function traceWebSocket({ emit, locate }: TraceWebSocketOptions, req: IncomingMessage, socket: Duplex): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const client = traceIdOf(req.headers[CLIENT_HEADER]) ?? traceIdOf(url.searchParams.get('client'));
+  const client = traceIdOf(req.headers[CLIENT_HEADER]) ?? traceIdOf(url.searchParams.get(CLIENT_PARAM));
   const conn = traceIdOf(req.headers[CONN_HEADER]) ?? traceIdOf(url.searchParams.get('conn')) ?? `ws${++count}`;
   const base = { lane: 'server', conn, ...(client ? { client } : {}) } as const;
   let open = false;

@@ -2,6 +2,7 @@ import type { ClientContext, ClientOptions, FeedSnapshot } from '../lessons/less
 import { CLIENT_HEADER, CONN_HEADER, clientLane, type TraceInput } from '../lessons/trace-event.ts';
 import { clientFrameOf, createClientSourceLocator, type StackFrame } from './client-source-locator.ts';
 import { pause } from './pause.ts';
+import { createTracedEventSource } from './traced-event-source.ts';
 
 const locate = createClientSourceLocator();
 
@@ -17,14 +18,18 @@ export interface ClientContextOptions {
   report(event: TraceInput): void;
   /** Called when the client shows a value. */
   onShow(snapshot: FeedSnapshot): void;
+  /** Called when the client shows a line of status text. */
+  onStatus(text: string): void;
 }
+
 
 /**
  * Builds the context a lesson's client.ts runs with: the browser's real fetch, wrapped so that
  * every request and response lands on the client's timeline lane (and carries headers that let
- * the server side join it), plus `show` and `reportError`. `stop()` aborts the client.
+ * the server side join it), the browser's real EventSource, tagged and recorded the same way,
+ * plus `show`, `status` and `reportError`. `stop()` aborts the client and closes its streams.
  */
-export function createClientContext({ slug, clientId, options, now, timeScale, report, onShow }: ClientContextOptions): { context: ClientContext; stop(): void } {
+export function createClientContext({ slug, clientId, options, now, timeScale, report, onShow, onStatus }: ClientContextOptions): { context: ClientContext; stop(): void } {
   const abort = new AbortController();
   const lane = clientLane(clientId);
   const base = { lane, client: clientId } as const;
@@ -55,6 +60,13 @@ export function createClientContext({ slug, clientId, options, now, timeScale, r
     }
   };
 
+  const sources = createTracedEventSource(EventSource, {
+    clientId,
+    baseUrl: location.href,
+    stopped: abort.signal,
+    record: (event, stack) => reportFrom(clientFrameOf(stack), { ...base, ...event, t: now() }),
+  });
+
   const reportError = (error: unknown) => {
     if (abort.signal.aborted) return; // stopping the client aborts its requests: not an error
     const frame = clientFrameOf(error instanceof Error ? error.stack : undefined);
@@ -64,6 +76,7 @@ export function createClientContext({ slug, clientId, options, now, timeScale, r
   const context: ClientContext = {
     clientId,
     fetch: tracedFetch,
+    EventSource: sources.EventSource,
     url: (path) => new URL(`/lessons/${slug}/api${path.startsWith('/') ? path : `/${path}`}`, location.href).href,
     show(snapshot) {
       const t = now();
@@ -72,11 +85,18 @@ export function createClientContext({ slug, clientId, options, now, timeScale, r
       onShow(snapshot);
     },
     reportError,
+    status: onStatus,
     options,
     signal: abort.signal,
     pause: (ms) => pause(ms * timeScale(), abort.signal),
   };
-  return { context, stop: () => abort.abort() };
+  return {
+    context,
+    stop() {
+      abort.abort();
+      sources.closeAll();
+    },
+  };
 }
 
 /** The feed version in a JSON answer, read from a clone so the client can still read the body. */

@@ -33,7 +33,7 @@ describe('computeClientStats', () => {
       at({ kind: 'client-show', lane: `client:${client}`, client, t: 0, version, changedAt: 0, staleMs });
     const [a, b] = computeClientStats([show('a', 2, 100), show('a', 3, 900), show('a', 4, 300), show('z', 5, 1)], ['a', 'b'], 0);
     expect(a).toMatchObject({ medianStaleMs: 300, shownVersion: 4 });
-    expect(b).toEqual({ client: 'b', requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 });
+    expect(b).toEqual({ client: 'b', requests: 0, statuses: {}, bytes: 0, streams: 0, messages: 0, reconnects: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 });
   });
 
   it('measures requests and bytes per second over the last 10 s, or over the whole trace while it is shorter', () => {
@@ -56,5 +56,18 @@ describe('computeClientStats', () => {
     expect([naive?.missed, naive?.staleMs, fixed?.missed, fixed?.staleMs]).toEqual([1, 210, 0, 0]);
     const [stillStale] = computeClientStats(events, ['naive'], 1000);
     expect([stillStale?.missed, stillStale?.staleMs]).toEqual([1, 900]);
+  });
+
+  it('counts event streams, the events they delivered, reconnects and stream bytes', () => {
+    const events = [
+      at({ kind: 'stream-open', lane: 'server', client: 'a', conn: 's1', t: 0, status: 200, headers: {} }),
+      at({ kind: 'stream-chunk', lane: 'server', client: 'a', conn: 's1', t: 1, bytes: 40, text: 'id: 1' }),
+      at({ kind: 'client-message', lane: 'client:a', client: 'a', t: 2, url: '/data', type: 'message', lastEventId: '1', data: '{}' }),
+      at({ kind: 'client-stream', lane: 'client:a', client: 'a', t: 3, url: '/data', state: 'connecting' }),
+      at({ kind: 'stream-open', lane: 'server', client: 'a', conn: 's2', t: 4, status: 200, headers: {} }),
+      at({ kind: 'stream-chunk', lane: 'server', client: 'b', conn: 's3', t: 5, bytes: 99, text: 'x' }),
+    ];
+    const [a] = computeClientStats(events, ['a'], 10);
+    expect(a).toMatchObject({ streams: 2, messages: 1, reconnects: 1, bytes: 40, requests: 0 });
   });
 });

@@ -7,8 +7,14 @@ export interface ClientStats {
   requests: number;
   /** Answers by status code. */
   statuses: Record<number, number>;
-  /** Bytes of all answers (status line, headers and body). */
+  /** Bytes of all answers (status line, headers and body) and of every chunk written to its event streams. */
   bytes: number;
+  /** Event streams the server opened for this client. */
+  streams: number;
+  /** Events its EventSources delivered to a listener. */
+  messages: number;
+  /** Times an EventSource lost its stream and went back to connecting. */
+  reconnects: number;
   /** Bytes that 304 answers saved against the average full answer. */
   bytesSaved: number;
   /** Requests per second over the last `RATE_WINDOW_MS`. */
@@ -69,6 +75,19 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
         }
         break;
       }
+      case 'stream-open':
+        s.streams++;
+        break;
+      case 'stream-chunk':
+        s.bytes += e.bytes;
+        if (recent(e)) s.bytesPerSec += e.bytes;
+        break;
+      case 'client-message':
+        s.messages++;
+        break;
+      case 'client-stream':
+        if (e.state === 'connecting') s.reconnects++;
+        break;
       case 'client-show':
         s.shownVersion = e.version;
         if (!stale.has(s.client)) stale.set(s.client, []);
@@ -101,7 +120,7 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
 }
 
 function emptyStats(client: string): ClientStats {
-  return { client, requests: 0, statuses: {}, bytes: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 };
+  return { client, requests: 0, statuses: {}, bytes: 0, streams: 0, messages: 0, reconnects: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 };
 }
 
 function median(values: number[]): number {

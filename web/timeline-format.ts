@@ -118,7 +118,7 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
     case 'stream-chunk':
       return `chunk${withVersion(event.version)}: ${truncate(oneLine(event.text))}`;
     case 'stream-close':
-      return `stream closed by ${event.by} after ${formatDuration(event.durationMs)}`;
+      return `stream closed by ${event.by} after ${formatDuration(event.durationMs)}${event.reason ? `: ${event.reason}` : ''}`;
     case 'ws-open':
       return `WebSocket open ${event.url}`;
     case 'ws-frame': {
@@ -135,10 +135,20 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
       return `showed v${event.version} (${formatStaleness(event.staleMs)} stale)`;
     case 'client-abort':
       return 'request cancelled by the page';
+    case 'client-message':
+      return `received ${event.type}${event.lastEventId ? ` id ${event.lastEventId}` : ''}: ${truncate(oneLine(event.data))}`;
+    case 'client-stream':
+      return CLIENT_STREAM_STATES[event.state];
     case 'client-error':
       return `client error: ${event.message}`;
   }
 }
+
+const CLIENT_STREAM_STATES = {
+  open: 'EventSource open',
+  connecting: 'EventSource reconnecting',
+  closed: 'EventSource closed for good (no reconnect)',
+} as const;
 
 /** How the server ended a held request, as far as the trace says: its answer, or `aborted`. */
 export type HeldOutcome = { status: number; version?: number } | 'aborted';
@@ -193,6 +203,7 @@ export function describeEvent(event: TraceEvent, { headers = true }: { headers?:
     case 'stream-close':
       add('closed by', event.by);
       add('duration', formatDuration(event.durationMs));
+      add('reason', event.reason);
       break;
     case 'ws-open':
       add('URL', event.url);
@@ -228,6 +239,16 @@ export function describeEvent(event: TraceEvent, { headers = true }: { headers?:
     case 'client-show':
       add('version', event.version);
       add('staleness', formatStaleness(event.staleMs));
+      break;
+    case 'client-message':
+      add('URL', event.url);
+      add('type', event.type);
+      add('last event ID', event.lastEventId);
+      add('data', truncate(event.data));
+      break;
+    case 'client-stream':
+      add('URL', event.url);
+      add('state', CLIENT_STREAM_STATES[event.state]);
       break;
     case 'client-error':
       add('message', event.message);

@@ -10,6 +10,8 @@ export interface LessonHarness {
   /** The lesson's API base URL, e.g. `http://127.0.0.1:40123/lessons/long-polling/api`. */
   apiBase: string;
   feed: Feed;
+  /** The settings the lesson reads; change `settings.params` to turn a parameter live. */
+  settings: LessonSettings;
   /** Everything recorded so far, in order, with `seq` numbers. */
   events: TraceEvent[];
   /** Records an event (for clients running beside the server). */
@@ -54,6 +56,7 @@ export async function startLessonHarness(server: LessonServer, { slug, params = 
   return {
     apiBase: `http://127.0.0.1:${port}/lessons/${slug}/api`,
     feed,
+    settings,
     events,
     emit,
     async close() {

@@ -1,6 +1,8 @@
 import type { ClientContext, ClientOptions, LessonClient } from '../../lessons/lesson.ts';
 import { CLIENT_HEADER, CONN_HEADER, clientLane, type TraceInput } from '../../lessons/trace-event.ts';
+import { EventSource } from 'eventsource';
 import { pause } from '../../web/pause.ts';
+import { createTracedEventSource } from '../../web/traced-event-source.ts';
 
 export interface NodeClientOptions {
   /** Where the lesson's API lives, e.g. `http://127.0.0.1:5173/lessons/long-polling/api`. */
@@ -11,13 +13,16 @@ export interface NodeClientOptions {
   emit(event: TraceInput): void;
   /** Network delay added before each request leaves and after each answer arrives, ms. @default none */
   networkDelayMs?(): number;
+  /** Receives the client's status lines. @default ignored */
+  onStatus?(text: string): void;
 }
 
 /**
  * Runs a lesson's real client.ts in Node, as the page would: the same code, a context built on
- * Node's fetch, and the same trace events the page reports. Returns the function that stops it.
+ * Node's fetch and the `eventsource` package (a spec-following EventSource for Node), and the same
+ * trace events the page reports. Returns the function that stops it.
  */
-export function runNodeClient(start: LessonClient, { apiBase, clientId, options, emit, networkDelayMs = () => 0 }: NodeClientOptions): () => void {
+export function runNodeClient(start: LessonClient, { apiBase, clientId, options, emit, networkDelayMs = () => 0, onStatus = () => {} }: NodeClientOptions): () => void {
   const abort = new AbortController();
   const base = { lane: clientLane(clientId), client: clientId } as const;
   let requests = 0;
@@ -25,6 +30,12 @@ export function runNodeClient(start: LessonClient, { apiBase, clientId, options,
     if (!abort.signal.aborted) emit({ ...base, kind: 'client-error', t: Date.now(), message: error instanceof Error ? error.message : String(error) });
   };
   const pauseClient = (ms: number) => pause(ms, abort.signal);
+  const sources = createTracedEventSource(EventSource as unknown as typeof globalThis.EventSource, {
+    clientId,
+    baseUrl: apiBase,
+    stopped: abort.signal,
+    record: (event) => emit({ ...base, ...event, t: Date.now() }),
+  });
 
   const context: ClientContext = {
     clientId,
@@ -48,11 +59,16 @@ export function runNodeClient(start: LessonClient, { apiBase, clientId, options,
       const t = Date.now();
       emit({ ...base, kind: 'client-show', t, version: snapshot.version, changedAt: snapshot.changedAt, staleMs: Math.max(0, t - snapshot.changedAt) });
     },
+    EventSource: sources.EventSource,
     reportError,
+    status: onStatus,
     options,
     signal: abort.signal,
     pause: pauseClient,
   };
   start(context);
-  return () => abort.abort();
+  return () => {
+    abort.abort();
+    sources.closeAll();
+  };
 }

@@ -55,7 +55,8 @@ export class LessonControls extends LitElement {
         color: var(--wb-feed);
         font-weight: 600;
       }
-      .race {
+      .race,
+      .drop {
         border-color: var(--wb-error);
         color: var(--wb-error);
         font-weight: 600;
@@ -84,8 +85,8 @@ export class LessonControls extends LitElement {
     const scenarioIndex = SCENARIOS.findIndex((s) => JSON.stringify(s.scenario) === JSON.stringify(this.scenario));
     return html`
       <button class="change" @click=${() => this._call('POST', `feed/next`)}>Change the data now</button>
-      ${this.controls.filter((c) => c.kind === 'race').map((control) => this._renderControl(control))}
-      ${this.controls.filter((c) => c.kind !== 'race').map((control) => this._renderControl(control))}
+      ${this.controls.filter(isAction).map((control) => this._renderControl(control))}
+      ${this.controls.filter((c) => !isAction(c)).map((control) => this._renderControl(control))}
       <label
         >Server delay
         <input
@@ -116,6 +117,9 @@ export class LessonControls extends LitElement {
   private _renderControl(control: LessonControl) {
     if (control.kind === 'race') {
       return html`<button class="race" aria-busy=${this._racing} ?disabled=${this._racing} @click=${() => this._race(control.client)}>${control.label}</button>`;
+    }
+    if (control.kind === 'drop') {
+      return html`<button class="drop" data-client=${control.client} @click=${() => this._call('POST', 'drop', { client: control.client })}>${control.label}</button>`;
     }
     const value = control.option !== undefined ? this.options[control.option] : this.settings.params[control.param];
     const set = (v: SettingValue) => (control.option !== undefined ? this._setOption(control.option, v) : this._put('settings', { params: { [control.param]: v } }));
@@ -166,6 +170,11 @@ export class LessonControls extends LitElement {
   private _call(method: string, path: string, body?: unknown) {
     callApi(method, `/api/lessons/${this.slug}/${path}`, body).catch((error: Error) => this.dispatchEvent(new ControlErrorEvent(error.message)));
   }
+}
+
+/** Buttons that do something now (shown first), as opposed to values that stay set. */
+function isAction(control: LessonControl): control is Extract<LessonControl, { kind: 'race' | 'drop' }> {
+  return control.kind === 'race' || control.kind === 'drop';
 }
 
 function clamp(value: number, min: number, max: number): number {

@@ -148,6 +148,9 @@ export class LessonView extends LitElement {
       .client .figures {
         color: var(--wb-muted);
       }
+      .client .client-status {
+        color: var(--wb-muted);
+      }
       .client .missed {
         color: var(--wb-error);
         font-weight: 600;
@@ -175,6 +178,8 @@ export class LessonView extends LitElement {
   @state() private _step = stepFromHash();
   @state() private _options?: ClientOptions;
   @state() private _shown = new Map<string, FeedSnapshot>();
+  /** The status line each client last showed (`context.status`). */
+  @state() private _statuses = new Map<string, string>();
   @state() private _activeLine?: SourceLocation;
   @state() private _pinnedLine?: SourceLocation;
   @state() private _table = false;
@@ -279,12 +284,15 @@ export class LessonView extends LitElement {
                 <span class="name">${client.label}</span> shows
                 <span class="value">${shown ? `v${shown.version} ${JSON.stringify(shown.value)}` : '—'}</span>
                 <div class="figures">
-                  ${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·
+                  ${s.streams > 0
+                    ? `${s.streams} ${s.streams === 1 ? 'stream' : 'streams'} · ${s.messages} events received · ${s.reconnects} reconnects ·`
+                    : `${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·`}
                   ${formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing} ·
                   <span class="rate" title="over the last ${RATE_WINDOW_MS / 1000} s">${formatRate(s.requestsPerSec)} req/s, ${formatBytes(s.bytesPerSec)}/s</span>
                   ${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}
                   ${s.maxInFlight > 1 ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>` : nothing}
                 </div>
+                ${this._statuses.has(client.id) ? html`<div class="client-status">${this._statuses.get(client.id)}</div>` : nothing}
                 ${s.missed > 0
                   ? html`<div class="missed">missed ${s.missed} ${s.missed === 1 ? 'update' : 'updates'} · stale ${formatDuration(s.staleMs)}</div>`
                   : nothing}
@@ -337,6 +345,7 @@ export class LessonView extends LitElement {
           timeScale: () => this._detail?.settings.timeScale ?? 1,
           report: (event) => live.report(event),
           onShow: (snapshot) => (this._shown = new Map(this._shown).set(client.id, snapshot)),
+          onStatus: (text) => (this._statuses = new Map(this._statuses).set(client.id, text)),
         });
         this._stopClients.push(stop);
         start(context);
