@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { createApiRouter } from './api-router.ts';
 import type { Frontend } from './frontend.ts';
 import { errorHandler, notFound } from './http-error.ts';
+import type { BufferingProxy } from './buffering-proxy.ts';
 import type { LessonHost } from './lesson-host.ts';
 import type { LessonProxy } from './lesson-proxy.ts';
 import type { TraceHub } from './trace-hub.ts';
@@ -10,14 +11,17 @@ export interface AppOptions {
   hosts: ReadonlyMap<string, LessonHost>;
   hub: TraceHub;
   proxy: LessonProxy;
+  /** The nginx stand-in, served under `/nginx` (the SSE lesson's buffering-proxy step). */
+  nginx: BufferingProxy;
   frontend: Frontend;
 }
 
 /** The workbench's Express app: lesson APIs (proxied), the workbench API, the page; JSON errors last. */
-export function createApp({ hosts, hub, proxy, frontend }: AppOptions): Express {
+export function createApp({ hosts, hub, proxy, nginx, frontend }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(proxy.middleware); // first, so lesson request bodies stream through untouched
+  app.use('/nginx', nginx.middleware); // a second hop in front of the same lesson APIs
   app.get('/lessons/:slug/', function warmLessonServer(req, _res, next) {
     // The page will ask for the lesson and poll it right away: start its runner and highlight
     // its code while the page's scripts load.

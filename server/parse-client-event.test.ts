@@ -46,6 +46,21 @@ describe('parseClientEvent', () => {
       expect(parseClientEvent(input)).toEqual(input);
     });
 
+    it('a client-message with its url, type, last event id, data and version', () => {
+      const input = { kind: 'client-message', t: 1_300, lane: 'client:a', client: 'a', url: '/data?client=a', type: 'message', lastEventId: '7', data: '{"version":7}', version: 7 };
+      expect(parseClientEvent(input)).toEqual(input);
+      expect(parseClientEvent({ ...input, data: 'x'.repeat(5_000) })).toMatchObject({ data: 'x'.repeat(2_000) });
+      expect(parseClientEvent({ ...input, lastEventId: 7 })).toBeUndefined();
+    });
+
+    it('a client-stream in one of its three states, and no other', () => {
+      const input = { kind: 'client-stream', t: 1_300, lane: 'client:a', client: 'a', url: '/data?client=a', state: 'connecting' };
+      expect(parseClientEvent(input)).toEqual(input);
+      expect(parseClientEvent({ ...input, state: 'open' })).toEqual({ ...input, state: 'open' });
+      expect(parseClientEvent({ ...input, state: 'half-open' })).toBeUndefined();
+      expect(parseClientEvent({ ...input, url: undefined })).toBeUndefined();
+    });
+
     it('a client-error with a message', () => {
       expect(parseClientEvent(clientError())).toEqual({
         kind: 'client-error',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp } from './app.ts';
+import { createBufferingProxy } from './buffering-proxy.ts';
 import { createFrontend } from './frontend.ts';
 import { loadLessonCatalog } from './lesson-catalog.ts';
 import { createLessonHost, type LessonHost } from './lesson-host.ts';
@@ -10,6 +11,7 @@ import { createLessonProxy } from './lesson-proxy.ts';
 import { createLiveSocketServer } from './live-socket.ts';
 import { removeStaleBuilds } from './remove-stale-builds.ts';
 import { createTraceHub, type TraceHub } from './trace-hub.ts';
+import { clientLane } from '../lessons/trace-event.ts';
 import { routeUpgrades } from './upgrades.ts';
 import { watchLessons } from './watch-lessons.ts';
 
@@ -38,6 +40,9 @@ export interface Workbench {
 
 let workbenches = 0;
 
+/** The nginx stand-in's idle timeout (nginx's own `proxy_read_timeout` is 60 s; shorter, so a class does not wait a minute). */
+const NGINX_IDLE_TIMEOUT_MS = 10_000;
+
 /** Assembles the workbench (nothing listens until `listen`). */
 export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = true, lessonsDir = join(root, 'lessons') }: WorkbenchOptions): Promise<Workbench> {
   const hub = createTraceHub();
@@ -51,8 +56,19 @@ export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = 
   const server = createServer();
   const frontend = await createFrontend({ root, mode, ...(mode === 'dev' && hmr ? { hmrServer: server } : {}) });
   const proxy = createLessonProxy(hosts);
+  let origin = '';
+  const nginx = createBufferingProxy({
+    target: () => origin,
+    idleTimeoutMs: () => NGINX_IDLE_TIMEOUT_MS,
+    onIdleTimeout({ url, idleMs, client }) {
+      const slug = /^\/lessons\/([a-z0-9-]+)\//.exec(url)?.[1];
+      if (!slug || !hosts.has(slug)) return;
+      const message = `The nginx stand-in closed ${url.split('?')[0]} after ${idleMs / 1000} s without a byte from the server (proxy_read_timeout)`;
+      hub.emit(slug, { kind: 'error', t: Date.now(), lane: client ? clientLane(client) : 'server', ...(client ? { client } : {}), phase: 'proxy', message });
+    },
+  });
   const live = createLiveSocketServer({ hosts, hub });
-  server.on('request', createApp({ hosts, hub, proxy, frontend }));
+  server.on('request', createApp({ hosts, hub, proxy, nginx, frontend }));
   routeUpgrades(server, { live, proxy });
 
   const stopWatching = watch
@@ -75,6 +91,8 @@ export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = 
         server.listen(port, host, () => {
           const address = server.address() as AddressInfo;
           const name = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          // The stand-in talks to this server over loopback, whatever address it listens on.
+          origin = `http://${address.family === 'IPv6' ? '[::1]' : '127.0.0.1'}:${address.port}`;
           resolve(`http://${name}:${address.port}`);
         });
       }),
@@ -86,6 +104,7 @@ export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = 
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         proxy.close();
+        nginx.close();
         await Promise.all([...hosts.values()].map((host) => host.close()));
         await frontend.close();
         await closed;

@@ -218,6 +218,26 @@ describe('layoutTimeline', () => {
       expect(result.arrows.map((a) => a.key)).toEqual(['request:s1']);
     });
 
+    it("draws the events an EventSource delivered on the client's lane, and a ring where it went back to connecting", () => {
+      const message = (t: number, type: string, id: string): TraceInput => ({ kind: 'client-message', t, lane: 'client:a', client: 'a', url: '/data?client=a', type, lastEventId: id, data: '{}' });
+      const events = trace(
+        message(1200, 'message', '1'),
+        message(1300, 'add', '1'),
+        { kind: 'client-stream', t: 1400, lane: 'client:a', client: 'a', url: '/data?client=a', state: 'connecting' },
+        { kind: 'client-stream', t: 1500, lane: 'client:a', client: 'a', url: '/data?client=a', state: 'open' },
+        { kind: 'client-stream', t: 1600, lane: 'client:a', client: 'a', url: '/time?client=a', state: 'closed' },
+      );
+      const result = layout(events);
+      expect(result.ticks.map((t) => [t.kind, t.classes, t.x, t.lane])).toEqual([
+        ['message', ['message', 'out', 'type-message'], 200, 2],
+        ['message', ['message', 'out', 'type-named'], 300, 2],
+      ]);
+      expect(result.markers.map((m) => [m.kind, m.label, m.x, m.lane])).toEqual([
+        ['reconnect', 'reconnecting', 400, 2],
+        ['error', 'EventSource closed', 600, 2],
+      ]);
+    });
+
     it('ends a stream bar at stream-close and names who closed it', () => {
       const events = trace(
         { kind: 'stream-open', t: 1100, lane: 'server', conn: 's1', status: 200, headers: {} },

@@ -87,9 +87,12 @@ export interface TimelineShapeBase {
   note?: string;
 }
 
-/** A point in time on one lane, or across `laneSpan` lanes (reload); `missed` is where the server sat on a version a client never got. */
+/**
+ * A point in time on one lane, or across `laneSpan` lanes (reload); `missed` is where the server
+ * sat on a version a client never got; `reconnect` is an EventSource going back to connecting.
+ */
 export interface TimelineMarker extends TimelineShapeBase {
-  kind: 'feed-change' | 'show' | 'reload' | 'error' | 'missed';
+  kind: 'feed-change' | 'show' | 'reload' | 'error' | 'missed' | 'reconnect';
   x: number;
   lane: number;
   laneSpan: number;
@@ -125,9 +128,9 @@ export interface TimelineBar extends TimelineShapeBase {
   xOutdated?: number;
 }
 
-/** A chunk or frame on a stream or socket. */
+/** A chunk or frame on a stream or socket, or an event the browser's EventSource delivered. */
 export interface TimelineTick extends TimelineShapeBase {
-  kind: 'chunk' | 'frame';
+  kind: 'chunk' | 'frame' | 'message';
   x: number;
   lane: number;
   /** Row within the lane: the slot of the stream or socket it belongs to. */
@@ -598,8 +601,9 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       const px = x(event.t);
       switch (event.kind) {
         case 'stream-chunk':
-        case 'ws-frame': {
-          const kind = event.kind === 'stream-chunk' ? 'chunk' : 'frame';
+        case 'ws-frame':
+        case 'client-message': {
+          const kind = event.kind === 'stream-chunk' ? 'chunk' : event.kind === 'ws-frame' ? 'frame' : 'message';
           const direction = event.kind === 'ws-frame' ? event.direction : 'out';
           const row = lane(event.lane);
           const slot = (event.conn === undefined ? undefined : index.connsById.get(event.conn)?.slot) ?? 0;
@@ -613,6 +617,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
           }
           const classes: string[] = [kind, direction];
           if (event.kind === 'ws-frame') classes.push(`op-${event.opcode}`);
+          if (event.kind === 'client-message') classes.push(`type-${event.type === 'message' ? 'message' : 'named'}`);
           const tick: TimelineTick = { kind, key: `${kind}:${event.seq}`, seqs: [event.seq], classes, x: px, lane: row, slot, direction };
           lastTick.set(group, tick);
           layout.ticks.push(tick);
@@ -637,6 +642,19 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
           });
           break;
         }
+        case 'client-stream':
+          if (event.state === 'open') break; // the stream bar shows it
+          addMarker({
+            kind: event.state === 'connecting' ? 'reconnect' : 'error',
+            key: `stream-state:${event.seq}`,
+            seqs: [event.seq],
+            classes: event.state === 'connecting' ? ['reconnect'] : ['error', 'client-error'],
+            label: event.state === 'connecting' ? 'reconnecting' : 'EventSource closed',
+            x: px,
+            lane: lane(event.lane),
+            laneSpan: 1,
+          });
+          break;
         case 'reload':
           addMarker({
             kind: 'reload',
@@ -844,7 +862,7 @@ interface MissedOnLane {
   note: string;
 }
 
-type PointEvent = Extract<TraceEvent, { kind: 'feed-change' | 'stream-chunk' | 'ws-frame' | 'reload' | 'error' | 'client-error' | 'client-show' }>;
+type PointEvent = Extract<TraceEvent, { kind: 'feed-change' | 'stream-chunk' | 'ws-frame' | 'reload' | 'error' | 'client-error' | 'client-show' | 'client-message' | 'client-stream' }>;
 
 interface TraceIndex {
   length: number;
@@ -961,6 +979,10 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
         break;
       case 'client-error':
         if (r) r.clientError ??= event;
+        point(event);
+        break;
+      case 'client-message':
+      case 'client-stream':
         point(event);
         break;
       case 'client-show': {

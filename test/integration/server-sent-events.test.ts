@@ -90,6 +90,33 @@ describe('the SSE lesson through the workbench, as curl sees it', () => {
     await b.waitForEvents(2);
   });
 
+  it('through the nginx stand-in, events arrive in bursts unless the lesson sends X-Accel-Buffering: no', async () => {
+    const { url } = await startWorkbench();
+    await put(url, `/api/lessons/${SLUG}/scenario`, { kind: 'manual' });
+    await put(url, `/api/lessons/${SLUG}/settings`, { params: { accelBuffering: false } });
+    const change = () => fetch(`${url}/api/lessons/${SLUG}/feed/next`, { method: 'POST' });
+    const direct = await reader(`${url}${API}/data?client=direct`);
+    const buffered = await reader(`${url}/nginx${API}/data?client=proxied`);
+    expect(buffered.status).toBe(200);
+    expect(buffered.headers['content-type']).toMatch(/^text\/event-stream/);
+    for (let i = 0; i < 5; i++) await change();
+    await direct.waitForEvents(6);
+    expect(buffered.events).toEqual([]); // six events written, none passed on yet
+    for (let i = 0; i < 200 && buffered.events.length === 0; i++) {
+      await change();
+      await direct.waitForEvents(7 + i);
+    }
+    await waitFor(() => buffered.events.length > 0, { what: 'the first burst' });
+    expect(buffered.events.length).toBeGreaterThan(20); // 4 KiB of events at once
+
+    await put(url, `/api/lessons/${SLUG}/settings`, { params: { accelBuffering: true } });
+    const unbuffered = await reader(`${url}/nginx${API}/data?client=fixed`);
+    expect(unbuffered.headers['x-accel-buffering']).toBeUndefined(); // nginx keeps X-Accel-* to itself
+    await unbuffered.waitForEvents(1);
+    await change();
+    await unbuffered.waitForEvents(2);
+  });
+
   it('refuses a drop for a client the lesson does not have', async () => {
     const { url } = await startWorkbench();
     const res = await fetch(`${url}/api/lessons/${SLUG}/drop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client: 'nobody' }) });

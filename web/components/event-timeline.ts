@@ -244,6 +244,20 @@ export class EventTimeline extends LitElement {
       .chunk .body {
         fill: var(--wb-stream);
       }
+      .message .body {
+        fill: var(--wb-stream);
+      }
+      .message.type-named .body {
+        fill: var(--wb-muted);
+      }
+      .reconnect .body {
+        fill: none;
+        stroke: var(--wb-held);
+        stroke-width: 2;
+      }
+      .reconnect text {
+        fill: var(--wb-held);
+      }
       .frame.in .body {
         fill: var(--wb-client);
       }
@@ -710,6 +724,13 @@ export class EventTimeline extends LitElement {
           <circle class="hit" cx=${px(m.x)} cy=${px(y)} r="11"></circle>
           <circle class="body" cx=${px(m.x)} cy=${px(y)} r="6"></circle>
           ${m.labelVisible ? svg`<text x=${px(m.x + 9)} y=${px(y + 5)}>${m.label}</text>` : nothing}
+        </g>`;
+      case 'reconnect':
+        // An open ring: the browser is between two streams and will try again after `retry` ms.
+        return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key}>
+          <circle class="hit" cx=${px(m.x)} cy=${px(y)} r="11"></circle>
+          <path class="body" d="M${px(m.x + 6)},${px(y - 2)} A6,6 0 1 1 ${px(m.x + 2)},${px(y - 6)}"></path>
+          ${m.labelVisible ? svg`<text x=${px(m.x + 10)} y=${px(y + 5)}>${m.label}</text>` : nothing}
         </g>`;
       case 'missed':
         // A cross at the lane's middle, labelled to its right: show labels sit above, the on-screen bar below.
