@@ -252,6 +252,13 @@ export type TraceKind = TraceEvent['kind'];
 /** A trace event before the hub stamps it with `seq` and `lesson`. */
 export type TraceInput = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'seq' | 'lesson'> : never) : never;
 
+/** Longest text an event keeps (bodies, chunks, event data, messages); longer text is cut to this many characters. */
+export const TEXT_LIMIT = 2_000;
+/** Longest event type a page may report for an EventSource event. */
+export const EVENT_TYPE_LIMIT = 64;
+/** Longest last event ID a page may report. */
+export const LAST_EVENT_ID_LIMIT = 256;
+
 /** Kinds the browser may report; anything else from a page is refused. */
 export const CLIENT_KINDS = ['client-request', 'client-response', 'client-show', 'client-abort', 'client-message', 'client-stream', 'client-error'] as const satisfies readonly TraceKind[];
 

@@ -1,7 +1,6 @@
-import { CLIENT_KINDS, LESSON_FILES, type TraceInput } from '../lessons/trace-event.ts';
+import { CLIENT_KINDS, EVENT_TYPE_LIMIT, LAST_EVENT_ID_LIMIT, LESSON_FILES, TEXT_LIMIT as MAX_TEXT, type TraceInput } from '../lessons/trace-event.ts';
 
 const ID = /^[\w.:-]{1,64}$/;
-const MAX_TEXT = 2_000;
 const STREAM_STATES = ['open', 'connecting', 'closed'] as const;
 
 /**
@@ -39,8 +38,8 @@ export function parseClientEvent(input: unknown): TraceInput | undefined {
         ...base,
         kind: 'client-message',
         url: e.url.slice(0, MAX_TEXT),
-        type: e.type.slice(0, 64),
-        lastEventId: e.lastEventId.slice(0, 256),
+        type: e.type.slice(0, EVENT_TYPE_LIMIT),
+        lastEventId: e.lastEventId.slice(0, LAST_EVENT_ID_LIMIT),
         data: e.data.slice(0, MAX_TEXT),
         ...(finite(e.version) ? { version: e.version as number } : {}),
       };

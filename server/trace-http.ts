@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
 import type { Request, RequestHandler, Response } from 'express';
-import { CLIENT_HEADER, CLIENT_PARAM, CONN_HEADER, type SourceLocation, type TraceInput, versionIn } from '../lessons/trace-event.ts';
+import { CLIENT_HEADER, CLIENT_PARAM, CONN_HEADER, TEXT_LIMIT, type SourceLocation, type TraceInput, versionIn } from '../lessons/trace-event.ts';
 import type { LessonLocator } from './lesson-locator.ts';
 import { traceIdOf } from './trace-fields.ts';
 
@@ -22,7 +22,6 @@ export interface OpenStream {
   end(reason: string): void;
 }
 
-const PREVIEW_CHARS = 2_000;
 const HIDDEN_HEADERS = new Set(['cookie', 'authorization']);
 
 /**
@@ -79,21 +78,27 @@ export function traceHttpMiddleware({ emit, locate, delayMs = () => 0, streams }
       flushHeaders.call(this);
       openStream();
     };
+    /** Records a chunk of an open stream, or keeps the start of a plain body for its preview. */
+    const record = (chunk: unknown, location: SourceLocation | undefined) => {
+      if (chunk == null || typeof chunk === 'function') return;
+      if (streaming) {
+        const text = textOf(chunk);
+        emit({ ...base, kind: 'stream-chunk', t: Date.now(), bytes: Buffer.byteLength(text), text: text.slice(0, TEXT_LIMIT), version: versionIn(text), source: location });
+      } else if (body.length < TEXT_LIMIT) {
+        body += textOf(chunk);
+      }
+    };
     res.write = function tracedWrite(this: Response, chunk: unknown, ...rest: unknown[]) {
       const location = locate();
       source = location ?? source;
       openStream();
-      if (streaming && chunk != null) {
-        const text = textOf(chunk);
-        emit({ ...base, kind: 'stream-chunk', t: Date.now(), bytes: Buffer.byteLength(text), text: text.slice(0, PREVIEW_CHARS), version: versionIn(text), source: location });
-      } else if (chunk != null && body.length < PREVIEW_CHARS) {
-        body += textOf(chunk);
-      }
+      record(chunk, location);
       return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
     } as Response['write'];
     res.end = function tracedEnd(this: Response, chunk?: unknown, ...rest: unknown[]) {
-      source = locate() ?? source;
-      if (chunk != null && typeof chunk !== 'function' && !streaming && body.length < PREVIEW_CHARS) body += textOf(chunk);
+      const location = locate();
+      source = location ?? source;
+      record(chunk, location);
       return (end as (...args: unknown[]) => Response).call(this, chunk, ...rest);
     } as Response['end'];
 
@@ -111,7 +116,7 @@ export function traceHttpMiddleware({ emit, locate, delayMs = () => 0, streams }
         bytes: req.socket.bytesWritten - writtenBefore,
         durationMs: t - started,
         version: isJson(res) ? versionIn(body) : undefined,
-        body: body.slice(0, PREVIEW_CHARS),
+        body: body.slice(0, TEXT_LIMIT),
         source,
       });
     });

@@ -1,4 +1,4 @@
-import { CLIENT_PARAM, versionIn, type ClientMessageEvent, type ClientStreamEvent } from '../lessons/trace-event.ts';
+import { CLIENT_PARAM, TEXT_LIMIT, versionIn, type ClientMessageEvent, type ClientStreamEvent } from '../lessons/trace-event.ts';
 
 /** What a traced EventSource records, before the caller adds the time, lane and client. */
 export type EventSourceRecord = Pick<ClientStreamEvent, 'kind' | 'url' | 'state'> | Pick<ClientMessageEvent, 'kind' | 'url' | 'type' | 'lastEventId' | 'data' | 'version'>;
@@ -19,8 +19,6 @@ export interface TracedEventSources {
   /** Closes every source still open (the client stopped). */
   closeAll(): void;
 }
-
-const MAX_DATA = 2_000;
 
 /**
  * Wraps a real EventSource class (the browser's, or the `eventsource` package in Node tests): the
@@ -67,7 +65,7 @@ export function createTracedEventSource(Base: typeof EventSource, { clientId, ba
       EventTarget.prototype.addEventListener.call(this, type, (event) => {
         const { data, lastEventId } = event as MessageEvent<unknown>;
         const text = String(data);
-        record({ kind: 'client-message', url: this.#path, type, lastEventId, data: text.slice(0, MAX_DATA), version: versionIn(text) }, stack);
+        record({ kind: 'client-message', url: this.#path, type, lastEventId, data: text.slice(0, TEXT_LIMIT), version: versionIn(text) }, stack);
       });
     }
   }

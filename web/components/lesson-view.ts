@@ -3,7 +3,7 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { ClientOptions, FeedSnapshot, LessonDetail } from '../../lessons/lesson.ts';
-import { clientLane, type Lane, type SourceLocation } from '../../lessons/trace-event.ts';
+import { clientLane, type Lane, type SourceLocation, type TraceEvent } from '../../lessons/trace-event.ts';
 import { callApi } from '../api.ts';
 import { createClientContext } from '../client-context.ts';
 import { LiveTraceController } from '../controllers/live-trace-controller.ts';
@@ -15,6 +15,7 @@ import { formatBytes, formatDuration } from '../timeline-format.ts';
 import './code-panel.ts';
 import './event-timeline.ts';
 import './lesson-controls.ts';
+import './stream-wire-view.ts';
 import './trace-table.ts';
 
 /**
@@ -314,10 +315,19 @@ export class LessonView extends LitElement {
                 @timeline-hover=${this._onHover}
                 @timeline-select=${this._onSelect}
               ></event-timeline>`}
+          ${this._hasStreams(events)
+            ? html`<stream-wire-view .events=${events} .origin=${origin} follow="/lessons/${detail.slug}/api/data" @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></stream-wire-view>`
+            : nothing}
           <code-panel .code=${detail.code} .activeLine=${this._activeLine ?? this._pinnedLine} .focusSteps=${step?.focus ?? []}></code-panel>
         </section>
       </main>
     `;
+  }
+
+  /** Whether the lesson has opened an event stream (then the wire view shows under the timeline); once true, it stays. */
+  private _streams = false;
+  private _hasStreams(events: readonly TraceEvent[]): boolean {
+    return (this._streams ||= events.some((e) => e.kind === 'stream-open'));
   }
 
   private readonly _onHover = (e: TimelineHoverEvent) => (this._activeLine = e.source);

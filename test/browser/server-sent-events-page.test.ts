@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientShowEvent, HttpRequestEvent } from '../../lessons/trace-event.ts';
+import { launchChromium } from '../setup/chromium.ts';
+import { startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
+
+const SLUG = 'server-sent-events';
+
+/** A real workbench with the SSE lesson open in Chromium, the data changing every `everyMs`. */
+async function openSsePage(everyMs: number, params: Record<string, unknown> = {}) {
+  const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
+  const put = (path: string, body: unknown) => fetch(`${url}/api/lessons/${SLUG}/${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await put('scenario', { kind: 'interval', everyMs })).status).toBe(200);
+  expect((await put('settings', { params: { retryMs: 500, ...params } })).status).toBe(200);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${url}/lessons/${SLUG}/`);
+  return { url, page, errors };
+}
+
+const shownVersion = async (page: import('playwright-core').Page, client: string) =>
+  Number(/^v(\d+) /.exec((await page.locator(`lesson-view .client[data-client="${client}"] .value`).textContent()) ?? '')?.[1] ?? NaN);
+
+describe('the SSE lesson page in Chromium', () => {
+  it('resumes tab A after "Drop tab A\'s connection" with Last-Event-ID: nothing lost, nothing doubled', async () => {
+    const { url, page, errors } = await openSsePage(150);
+    await waitFor(async () => (await shownVersion(page, 'a')) > 0 && (await shownVersion(page, 'b')) > 0, { what: 'both tabs showing a version' });
+    // Both tabs are on /client-count: each card says two are listening.
+    await waitFor(async () => (await page.locator('lesson-view .client[data-client="b"] .client-status').textContent())?.startsWith('2 listening'), { what: 'tab B counting 2 listeners' });
+
+    const before = await shownVersion(page, 'a');
+    await page.locator('lesson-controls button.drop').click();
+    await page.locator('event-timeline .reconnect').first().waitFor({ state: 'attached', timeout: 10_000 });
+    await waitFor(async () => (await shownVersion(page, 'a')) > before + 10, { what: 'tab A showing versions after the reconnect', timeoutMs: 15_000 });
+
+    const trace = await traceOf(url, SLUG);
+    const versions = trace.filter((e): e is ClientShowEvent => e.kind === 'client-show' && e.client === 'a').map((e) => e.version);
+    const first = versions[0]!;
+    expect(versions).toEqual(versions.map((_, i) => first + i)); // consecutive: no hole, no double
+    const dataRequests = trace.filter((e): e is HttpRequestEvent => e.kind === 'http-request' && e.client === 'a' && e.url.includes('/data'));
+    expect(dataRequests.length).toBeGreaterThanOrEqual(2);
+    expect(dataRequests[0]!.headers['last-event-id']).toBeUndefined();
+    const resumedFrom = Number(dataRequests[1]!.headers['last-event-id']);
+    expect(versions).toContain(resumedFrom);
+    expect(versions).toContain(resumedFrom + 1);
+    expect(trace.some((e) => e.kind === 'stream-close' && e.client === 'a' && e.reason === 'dropped from the page')).toBe(true);
+
+    // The wire view follows the newest /data stream: tab A's, resumed; its replayed events were received.
+    const wire = page.locator('stream-wire-view');
+    await waitFor(async () => (await wire.locator('.resume-note').textContent())?.startsWith('resumed from id'), { what: 'the wire view showing the resumed stream' });
+    const resumedId = Number(/(\d+)/.exec((await wire.locator('.resume-note').textContent()) ?? '')?.[1]);
+    await wire.locator(`.wire-event[data-last-event-id="${resumedId + 1}"][data-received="yes"]`).waitFor({ state: 'attached' });
+    await wire.locator('.wire-event[data-type="message"]').first().hover();
+    await page.locator('code-panel .line.active-line').first().waitFor({ state: 'attached' });
+    expect(errors).toEqual([]);
+  });
+});
