@@ -90,7 +90,7 @@ const serverSentEvents: LessonServer = ({ feed, settings, signal }) => {
   /** Writes one block; a client that stops reading is dropped once its queue is too long. */
   function send(res: Response, event: ServerSentEvent | string): void {
     res.write(typeof event === 'string' ? event : encodeEvent(event)); // [!code step:write]
-    if (param('compression') === 'flush') (res as Response & { flush(): void }).flush();
+    if (param('compression') === 'flush') (res as Response & { flush?(): void }).flush?.(); // only compressed streams have it
     const queued = res.writableLength; // bytes Node holds because the socket would not take them
     if (queued > Number(param('queueLimitBytes'))) {
       res.destroy(new Error(`slow consumer: ${Math.round(queued / 1024)} KiB queued, dropped`)); // [!code step:slow]
