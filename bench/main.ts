@@ -11,6 +11,7 @@ import { measureColdStart } from './cold-start.ts';
 import { measureFeedToDrawing } from './feed-to-drawing.ts';
 import { DEFAULT_SEED, measureBatching, measureMissedUpdates } from './long-polling.ts';
 import { median, percentile, round1 } from './stats.ts';
+import { measureWireBytesPerUpdate, type TechniqueFigures } from './wire-bytes.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seed: { type: 'string', default: String(DEFAULT_SEED) } } });
 const rounds = values.quick ? 2 : 5;
@@ -45,6 +46,22 @@ try {
       `${round1(load.noBatch.requestsPerSec / load.batch200.requestsPerSec)}× the requests without batching`,
   );
 
+  const wire = await measureWireBytesPerUpdate({ quick: values.quick });
+  const round2 = (n: number) => Math.round(n * 100) / 100;
+  const wireLine = (name: string, t: TechniqueFigures, note = '') =>
+    `  ${name.padEnd(37)} ${String(Math.round(t.bytesPerUpdate)).padStart(5)} B/update (in ${Math.round(t.readPerUpdate)}, out ${Math.round(t.writtenPerUpdate)}), ` +
+    `${t.requests} requests, ${t.connections} new connections, delivered ${t.delivered}/${wire.changes} (${Math.round(t.deliveredRatio * 100)} %${note}), ` +
+    `${Math.round(t.bytesPerDelivered)} B per update delivered; setup ${t.setupBytes} B`;
+  console.log(
+    [
+      `wire bytes per update, server socket counters both ways (${wire.changes} changes every ${wire.everyMs} ms + ${wire.settleMs} ms settle, median of ${wire.rounds} round${wire.rounds > 1 ? 's' : ''}):`,
+      wireLine(`short polling (every ${wire.shortPoll.options.intervalMs} ms)`, wire.shortPoll, ': skips the changes between polls'),
+      wireLine(`long polling (fixed, think ${wire.longPoll.options.thinkMs} ms)`, wire.longPoll, wire.longPoll.deliveredRatio < 1 ? ': skips the changes made while it thinks' : ''),
+      wireLine('SSE (/data + /client-count)', wire.sse),
+      `  SSE ÷ short polling ${round2(wire.sseVsShortPollBytes)}×, SSE ÷ long polling ${round2(wire.sseVsLongPollBytes)}× the bytes per update`,
+    ].join('\n'),
+  );
+
   console.log(
     JSON.stringify({
       coldReadyMs: Math.round(median(cold.map((c) => c.readyMs))),
@@ -64,6 +81,11 @@ try {
       longPollKBPerSecBatch200: round1(load.batch200.kbPerSec),
       longPollDeliveryP50MsNoBatch: round1(load.noBatch.deliveryP50Ms),
       longPollDeliveryP50MsBatch200: round1(load.batch200.deliveryP50Ms),
+      sseBytesPerUpdate: Math.round(wire.sse.bytesPerUpdate),
+      longPollBytesPerUpdate: Math.round(wire.longPoll.bytesPerUpdate),
+      shortPollBytesPerUpdate: Math.round(wire.shortPoll.bytesPerUpdate),
+      sseVsShortPollBytes: round2(wire.sseVsShortPollBytes),
+      sseVsLongPollBytes: round2(wire.sseVsLongPollBytes),
     }),
   );
 } finally {

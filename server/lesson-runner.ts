@@ -61,6 +61,8 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
   const { slug, sourcePath, buildDir, emit, startTimeoutMs = 15_000 } = options;
   let active: RunnerProcess | undefined;
   let spare: RunnerProcess | undefined;
+  // The process loading the next version: it hears feed and settings changes too, or it would start behind.
+  let loading: RunnerProcess | undefined;
   let generation = 0;
   let closed = false;
   let crashes: number[] = [];
@@ -134,10 +136,12 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     if (closed) return SHUTTING_DOWN;
     const proc = spare ?? spawnRunner();
     spare = undefined;
+    loading = proc;
     const nextGeneration = generation + 1;
     try {
       const port = await proc.port;
       const answer = await request(proc, { type: 'load', slug, generation: nextGeneration, modulePath, sourcePath, feed: options.feed(), settings: options.settings() }, ['loaded', 'load-error']);
+      loading = undefined;
       if (answer.type === 'load-error') throw Object.assign(new Error(answer.message), { line: answer.line });
       proc.generation = generation = nextGeneration;
       proc.modulePath = modulePath;
@@ -154,6 +158,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
       }, 300).unref();
       return { ok: true, generation };
     } catch (error) {
+      loading = undefined;
       proc.retiring = true;
       proc.child.kill('SIGKILL');
       void rm(modulePath, { force: true });
@@ -206,10 +211,10 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
       });
     },
     sendFeed(snapshot) {
-      if (active?.child.connected) active.child.send({ type: 'feed', snapshot } satisfies ToRunnerMessage);
+      for (const proc of [active, loading]) if (proc?.child.connected) proc.child.send({ type: 'feed', snapshot } satisfies ToRunnerMessage);
     },
     sendSettings(settings) {
-      if (active?.child.connected) active.child.send({ type: 'settings', settings } satisfies ToRunnerMessage);
+      for (const proc of [active, loading]) if (proc?.child.connected) proc.child.send({ type: 'settings', settings } satisfies ToRunnerMessage);
     },
     async endStreams(client, reason) {
       if (!active?.child.connected) return 0;

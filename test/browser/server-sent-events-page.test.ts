@@ -29,7 +29,7 @@ describe('the SSE lesson page in Chromium', () => {
     await waitFor(async () => (await page.locator('lesson-view .client[data-client="b"] .client-status').textContent())?.startsWith('2 listening'), { what: 'tab B counting 2 listeners' });
 
     const before = await shownVersion(page, 'a');
-    await page.locator('lesson-controls button.drop').click();
+    await page.locator('lesson-controls button.drop[data-client="a"]').click();
     await page.locator('event-timeline .reconnect').first().waitFor({ state: 'attached', timeout: 10_000 });
     await waitFor(async () => (await shownVersion(page, 'a')) > before + 10, { what: 'tab A showing versions after the reconnect', timeoutMs: 15_000 });
 

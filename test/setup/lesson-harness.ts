@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
 import { DEFAULT_SETTINGS, type LessonServer, type LessonSettings, type SettingValue } from '../../lessons/lesson.ts';
 import type { TraceEvent, TraceInput } from '../../lessons/trace-event.ts';
@@ -16,7 +16,22 @@ export interface LessonHarness {
   events: TraceEvent[];
   /** Records an event (for clients running beside the server). */
   emit(event: TraceInput): void;
+  /**
+   * Bytes on the server's sockets so far, both directions, from the sockets' own counters
+   * (`bytesRead`, `bytesWritten`): every byte of the lesson's HTTP, framing included, summed over
+   * every connection the server accepted, closed ones too. TCP/IP headers are not in it.
+   */
+  wireBytes(): WireBytes;
   close(): Promise<void>;
+}
+
+export interface WireBytes {
+  /** Bytes the server read: request lines, headers, bodies. */
+  read: number;
+  /** Bytes the server wrote: status lines, headers, bodies, chunked framing. */
+  written: number;
+  /** Connections the server accepted. */
+  connections: number;
 }
 
 export interface LessonHarnessOptions {
@@ -51,6 +66,18 @@ export async function startLessonHarness(server: LessonServer, { slug, params = 
   const app = express();
   app.use(`/lessons/${slug}/api`, traceHttpMiddleware({ emit, locate: () => undefined, delayMs }), router);
   const http = createServer(app);
+  // Counted per socket, kept when it closes: the sum covers every connection ever accepted.
+  const sockets = new Set<Socket>();
+  const closed: WireBytes = { read: 0, written: 0, connections: 0 };
+  http.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      closed.read += socket.bytesRead;
+      closed.written += socket.bytesWritten;
+      closed.connections++;
+    });
+  });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   return {
@@ -59,6 +86,14 @@ export async function startLessonHarness(server: LessonServer, { slug, params = 
     settings,
     events,
     emit,
+    wireBytes() {
+      const total = { ...closed, connections: closed.connections + sockets.size };
+      for (const socket of sockets) {
+        total.read += socket.bytesRead;
+        total.written += socket.bytesWritten;
+      }
+      return total;
+    },
     async close() {
       abort.abort();
       http.closeAllConnections();
