@@ -173,6 +173,7 @@ describe('loadLessonCatalog', () => {
         'control "Both": set exactly one of "option" (a client option) or "param" (a server parameter)',
       ],
       ['a race for an unknown client', lessonMarkdown('A', 'controls: [{ kind: race, client: ghost, label: Race }]\n'), `control "Race": "client" must be one of the lesson's clients`],
+      ['a drop for an unknown client', lessonMarkdown('A', 'controls: [{ kind: drop, client: ghost, label: Drop }]\n'), `control "Drop": "client" must be one of the lesson's clients`],
       ['a fix without a title', lessonMarkdown('A', 'fix: { from: a, to: b }\n'), '"fix" must be { from: <function name>, to: <function name>, title: <tab label> }'],
     ])('names the file for %s', async (_name, markdown, message) => {
       const dir = await createLessonsFolder({ '03-broken/lesson.md': markdown });

@@ -289,7 +289,7 @@ export class LessonView extends LitElement {
                     ? `${s.streams} ${s.streams === 1 ? 'stream' : 'streams'} · ${s.messages} events received · ${s.reconnects} reconnects ·`
                     : `${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·`}
                   ${formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing} ·
-                  <span class="rate" title="over the last ${RATE_WINDOW_MS / 1000} s">${formatRate(s.requestsPerSec)} req/s, ${formatBytes(s.bytesPerSec)}/s</span>
+                  <span class="rate" title="over the last ${RATE_WINDOW_MS / 1000} s">${s.streams > 0 && s.requests === 0 ? '' : `${formatRate(s.requestsPerSec)} req/s, `}${formatBytes(s.bytesPerSec)}/s</span>
                   ${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}
                   ${s.maxInFlight > 1 ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>` : nothing}
                 </div>
