@@ -26,6 +26,8 @@ export interface WorkbenchOptions {
   watch?: boolean;
   /** Where the lesson folders are. @default `<root>/lessons` */
   lessonsDir?: string;
+  /** How long the nginx stand-in lets a response sit without a byte from the server, ms. @default 10 s */
+  nginxIdleTimeoutMs?: number;
 }
 
 export interface Workbench {
@@ -44,7 +46,14 @@ let workbenches = 0;
 const NGINX_IDLE_TIMEOUT_MS = 10_000;
 
 /** Assembles the workbench (nothing listens until `listen`). */
-export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = true, lessonsDir = join(root, 'lessons') }: WorkbenchOptions): Promise<Workbench> {
+export async function createWorkbench({
+  root,
+  mode = 'dev',
+  hmr = true,
+  watch = true,
+  lessonsDir = join(root, 'lessons'),
+  nginxIdleTimeoutMs = NGINX_IDLE_TIMEOUT_MS,
+}: WorkbenchOptions): Promise<Workbench> {
   const hub = createTraceHub();
   // Compiled lesson code lives under the project so that its imports (express, ws) resolve.
   const buildRoot = join(root, '.workbench', `build-${process.pid}-${++workbenches}`);
@@ -59,7 +68,7 @@ export async function createWorkbench({ root, mode = 'dev', hmr = true, watch = 
   let origin = '';
   const nginx = createBufferingProxy({
     target: () => origin,
-    idleTimeoutMs: () => NGINX_IDLE_TIMEOUT_MS,
+    idleTimeoutMs: () => nginxIdleTimeoutMs,
     onIdleTimeout({ url, idleMs, client }) {
       const slug = /^\/lessons\/([a-z0-9-]+)\//.exec(url)?.[1];
       if (!slug || !hosts.has(slug)) return;

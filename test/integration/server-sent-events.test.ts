@@ -117,6 +117,25 @@ describe('the SSE lesson through the workbench, as curl sees it', () => {
     await unbuffered.waitForEvents(2);
   });
 
+  it('the nginx stand-in cuts a silent stream after its idle timeout and says so on the client’s lane; a heartbeat keeps it open', async () => {
+    const { url } = await startWorkbench({ nginxIdleTimeoutMs: 400 });
+    await put(url, `/api/lessons/${SLUG}/scenario`, { kind: 'manual' });
+    await put(url, `/api/lessons/${SLUG}/settings`, { params: { heartbeatMs: 0 } });
+    const silent = await reader(`${url}/nginx${API}/data?client=b`);
+    await silent.ended; // cut by the stand-in (an EventSource reconnects either way)
+    const cut = await waitFor(async () => (await traceOf(url, SLUG)).find((e) => e.kind === 'error' && e.phase === 'proxy'));
+    expect(cut).toMatchObject({ lane: 'client:b', client: 'b' });
+    expect(cut.kind === 'error' && cut.message).toMatch(/closed \/lessons\/server-sent-events\/api\/data after 0.4 s .*proxy_read_timeout/);
+
+    await put(url, `/api/lessons/${SLUG}/settings`, { params: { heartbeatMs: 100, accelBuffering: true } });
+    // The heartbeat picks the new period up within a second: wait until a direct stream hears it.
+    const direct = await reader(`${url}${API}/time`);
+    await waitFor(() => direct.text().includes(': ping'), { what: 'the heartbeat running' });
+    const kept = await reader(`${url}/nginx${API}/data?client=a`);
+    await waitFor(() => kept.text().split(': ping').length > 12, { what: 'pings through the stand-in for well over the idle timeout' });
+    expect((await traceOf(url, SLUG)).filter((e) => e.kind === 'error' && e.phase === 'proxy')).toHaveLength(1);
+  });
+
   it('refuses a drop for a client the lesson does not have', async () => {
     const { url } = await startWorkbench();
     const res = await fetch(`${url}/api/lessons/${SLUG}/drop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client: 'nobody' }) });
