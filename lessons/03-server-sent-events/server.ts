@@ -119,12 +119,11 @@ const serverSentEvents: LessonServer = ({ feed, settings, signal }) => {
   router.get('/client-count', (req, res) => {
     const who = typeof req.query.client === 'string' ? req.query.client : (req.ip ?? 'unknown');
     const key = param('keyBy') === 'ip' ? req.ip : res; // [!code step:key]
+    openStream(res); // seed 003 sets the stream's headers before it checks
     if (counted.has(key)) {
-      openStream(res);
       send(res, { comment: `${req.ip} is already connected` });
       return void res.end(); // seed 003: "Connected client is already exist" // [!code step:reject]
     }
-    openStream(res);
     for (const other of counted.values()) send(res, { event: 'add', data: other.who });
     counted.set(key, { res, who });
     announce('add', who);
