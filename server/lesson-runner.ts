@@ -169,6 +169,11 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     }
   };
 
+  /** Sends to the process serving and to the one loading the next version, so neither falls behind. */
+  const tellServing = (message: ToRunnerMessage) => {
+    for (const proc of [active, loading]) if (proc?.child.connected) proc.child.send(message);
+  };
+
   // Loads run one at a time, in order: a reload never races the previous one.
   const serialize = <T>(task: () => Promise<T>): Promise<T> => {
     const next = queue.then(task, task);
@@ -210,12 +215,8 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
         return activate(modulePath, reason);
       });
     },
-    sendFeed(snapshot) {
-      for (const proc of [active, loading]) if (proc?.child.connected) proc.child.send({ type: 'feed', snapshot } satisfies ToRunnerMessage);
-    },
-    sendSettings(settings) {
-      for (const proc of [active, loading]) if (proc?.child.connected) proc.child.send({ type: 'settings', settings } satisfies ToRunnerMessage);
-    },
+    sendFeed: (snapshot) => tellServing({ type: 'feed', snapshot }),
+    sendSettings: (settings) => tellServing({ type: 'settings', settings }),
     async endStreams(client, reason) {
       if (!active?.child.connected) return 0;
       const answer = await request(active, { type: 'end-streams', ...(client === undefined ? {} : { client }), reason }, ['streams-ended']);
