@@ -117,11 +117,19 @@ export interface StreamCloseEvent extends TraceBase {
   reason?: string;
 }
 
-/** A WebSocket connection opened (after the 101 handshake). */
+/**
+ * A WebSocket connection opened: the server answered the upgrade with `101 Switching Protocols`.
+ * The upgrade request itself is the `http-request` on the same conn; an upgrade the server refused
+ * ends with an `http-response` instead (a 403 for a foreign Origin).
+ */
 export interface WsOpenEvent extends TraceBase {
   kind: 'ws-open';
   conn: string;
   url: string;
+  /** The 101 response's headers (`Upgrade`, `Connection`, `Sec-WebSocket-Accept`, …). */
+  headers: Record<string, string>;
+  /** Bytes of the 101 response: status line and headers. */
+  bytes: number;
 }
 
 /** One WebSocket frame, in or out of the lesson server. */
@@ -130,7 +138,15 @@ export interface WsFrameEvent extends TraceBase {
   conn: string;
   direction: 'in' | 'out';
   opcode: 'text' | 'binary' | 'ping' | 'pong' | 'close';
+  /** The whole frame on the wire: header, mask key and payload (of all its fragments). */
   bytes: number;
+  /** The payload's length (the message's, for a fragmented one). */
+  length: number;
+  /** Whether the payload was masked: every frame from a client is, no frame from a server is. */
+  masked: boolean;
+  /** How many frames carried it: more than 1 for a fragmented message. */
+  fragments: number;
+  /** The text of a text frame, or the code and reason of a close frame (truncated). */
   text?: string;
   version?: number;
 }
@@ -139,8 +155,13 @@ export interface WsFrameEvent extends TraceBase {
 export interface WsCloseEvent extends TraceBase {
   kind: 'ws-close';
   conn: string;
+  /** The code of the first close frame, or 1006 when the connection ended without one. */
   code: number;
+  /** The close frame's reason; why the server cut it (a slow consumer dropped); or what happened instead of a close frame. */
   reason: string;
+  /** Who sent the first close frame; absent when the TCP connection ended without one (terminated, or lost). */
+  by?: 'server' | 'client';
+  durationMs: number;
 }
 
 /** The lesson server code was (re)loaded into a fresh runner. */
@@ -218,6 +239,21 @@ export interface ClientStreamEvent extends TraceBase {
   state: 'open' | 'connecting' | 'closed';
 }
 
+/**
+ * The browser's WebSocket changed state: created (connecting), open, or closed with the code and
+ * reason its `close` event carried (1006 and `wasClean: false` when the connection was lost).
+ */
+export interface ClientSocketEvent extends TraceBase {
+  kind: 'client-socket';
+  client: string;
+  /** Path and query of the socket's URL. */
+  url: string;
+  state: 'connecting' | 'open' | 'closed';
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+}
+
 /** The browser client failed (network error, parse error, thrown in client.ts). */
 export interface ClientErrorEvent extends TraceBase {
   kind: 'client-error';
@@ -245,6 +281,7 @@ export type TraceEvent =
   | ClientAbortEvent
   | ClientMessageEvent
   | ClientStreamEvent
+  | ClientSocketEvent
   | ClientErrorEvent;
 
 export type TraceKind = TraceEvent['kind'];
@@ -258,9 +295,11 @@ export const TEXT_LIMIT = 2_000;
 export const EVENT_TYPE_LIMIT = 64;
 /** Longest last event ID a page may report. */
 export const LAST_EVENT_ID_LIMIT = 256;
+/** Longest WebSocket close reason: a close frame's payload is at most 125 bytes, 2 of them the code. */
+export const CLOSE_REASON_LIMIT = 123;
 
 /** Kinds the browser may report; anything else from a page is refused. */
-export const CLIENT_KINDS = ['client-request', 'client-response', 'client-show', 'client-abort', 'client-message', 'client-stream', 'client-error'] as const satisfies readonly TraceKind[];
+export const CLIENT_KINDS = ['client-request', 'client-response', 'client-show', 'client-abort', 'client-message', 'client-stream', 'client-socket', 'client-error'] as const satisfies readonly TraceKind[];
 
 /** Headers every HTTP request from a lesson client carries, so the server side can join the trace. */
 export const CLIENT_HEADER = 'x-workbench-client';

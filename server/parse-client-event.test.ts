@@ -61,6 +61,14 @@ describe('parseClientEvent', () => {
       expect(parseClientEvent({ ...input, url: undefined })).toBeUndefined();
     });
 
+    it('a client-socket: its state, and a close code, reason and wasClean only when they are sane', () => {
+      const input = { kind: 'client-socket', t: 1_300, lane: 'client:a', client: 'a', url: '/chat?client=a', state: 'closed', code: 1006, reason: '', wasClean: false };
+      expect(parseClientEvent(input)).toEqual(input);
+      expect(parseClientEvent({ ...input, state: 'closing' })).toBeUndefined();
+      expect(parseClientEvent({ ...input, code: 70_000, wasClean: 'no' })).toEqual({ kind: 'client-socket', t: 1_300, lane: 'client:a', client: 'a', url: '/chat?client=a', state: 'closed', reason: '' });
+      expect(parseClientEvent({ ...input, reason: 'r'.repeat(500) })).toMatchObject({ reason: 'r'.repeat(123) });
+    });
+
     it('a client-error with a message', () => {
       expect(parseClientEvent(clientError())).toEqual({
         kind: 'client-error',

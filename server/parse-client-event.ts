@@ -1,7 +1,8 @@
-import { CLIENT_KINDS, EVENT_TYPE_LIMIT, LAST_EVENT_ID_LIMIT, LESSON_FILES, TEXT_LIMIT as MAX_TEXT, type TraceInput } from '../lessons/trace-event.ts';
+import { CLIENT_KINDS, CLOSE_REASON_LIMIT, EVENT_TYPE_LIMIT, LAST_EVENT_ID_LIMIT, LESSON_FILES, TEXT_LIMIT as MAX_TEXT, type TraceInput } from '../lessons/trace-event.ts';
 
 const ID = /^[\w.:-]{1,64}$/;
 const STREAM_STATES = ['open', 'connecting', 'closed'] as const;
+const SOCKET_STATES = ['connecting', 'open', 'closed'] as const;
 
 /**
  * Checks one event a page reports about its own clients and keeps only the known fields.
@@ -46,6 +47,17 @@ export function parseClientEvent(input: unknown): TraceInput | undefined {
     case 'client-stream':
       if (typeof e.url !== 'string' || !(STREAM_STATES as readonly unknown[]).includes(e.state)) return undefined;
       return { ...base, kind: 'client-stream', url: e.url.slice(0, MAX_TEXT), state: e.state as (typeof STREAM_STATES)[number] };
+    case 'client-socket':
+      if (typeof e.url !== 'string' || !(SOCKET_STATES as readonly unknown[]).includes(e.state)) return undefined;
+      return {
+        ...base,
+        kind: 'client-socket',
+        url: e.url.slice(0, MAX_TEXT),
+        state: e.state as (typeof SOCKET_STATES)[number],
+        ...(Number.isInteger(e.code) && (e.code as number) >= 0 && (e.code as number) <= 4999 ? { code: e.code as number } : {}),
+        ...(typeof e.reason === 'string' ? { reason: e.reason.slice(0, CLOSE_REASON_LIMIT) } : {}),
+        ...(typeof e.wasClean === 'boolean' ? { wasClean: e.wasClean } : {}),
+      };
     case 'client-error':
       if (typeof e.message !== 'string') return undefined;
       return { ...base, kind: 'client-error', message: e.message.slice(0, MAX_TEXT) };

@@ -1,8 +1,7 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { CLIENT_HEADER, CLIENT_PARAM, CONN_HEADER, TEXT_LIMIT, type SourceLocation, type TraceInput, versionIn } from '../lessons/trace-event.ts';
 import type { LessonLocator } from './lesson-locator.ts';
-import { traceIdOf } from './trace-fields.ts';
+import { headersOf, requestBytes, traceIdOf } from './trace-fields.ts';
 
 export interface TraceHttpOptions {
   emit(event: TraceInput): void;
@@ -21,8 +20,6 @@ export interface OpenStream {
   /** Ends the response cleanly from the server side; the trace says why. */
   end(reason: string): void;
 }
-
-const HIDDEN_HEADERS = new Set(['cookie', 'authorization']);
 
 /**
  * Records every request the lesson server handles, without the lesson code calling anything:
@@ -135,22 +132,6 @@ export function traceHttpMiddleware({ emit, locate, delayMs = () => 0, streams }
     if (ms > 0) delay = setTimeout(handle, ms);
     else handle();
   };
-}
-
-function headersOf(headers: IncomingHttpHeaders | OutgoingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || HIDDEN_HEADERS.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : String(value);
-  }
-  return out;
-}
-
-/** The request as it crossed the socket: request line, header lines, blank line, body. */
-function requestBytes(req: Request): number {
-  let bytes = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n\r\n`.length;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) bytes += Buffer.byteLength(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`);
-  return bytes + (Number(req.headers['content-length']) || 0);
 }
 
 function isEventStream(res: Response): boolean {

@@ -27,13 +27,14 @@ function parseAll(...chunks: Buffer[]): WebSocketFrame[] {
 
 describe('createWebSocketFrameParser', () => {
   it('reads an unmasked text frame (server to client)', () => {
-    expect(parseAll(frame(1, Buffer.from('hello')))).toEqual([{ fin: true, opcode: 1, bytes: 7, payload: Buffer.from('hello') }]);
+    expect(parseAll(frame(1, Buffer.from('hello')))).toEqual([{ fin: true, opcode: 1, masked: false, length: 5, bytes: 7, payload: Buffer.from('hello') }]);
   });
 
   it('unmasks a masked frame (client to server)', () => {
     const [f] = parseAll(frame(1, Buffer.from('{"version":3}'), { mask: Buffer.from([1, 2, 3, 4]) }));
     expect(f!.payload.toString()).toBe('{"version":3}');
     expect(f!.bytes).toBe(2 + 4 + 13);
+    expect(f).toMatchObject({ masked: true, length: 13 });
   });
 
   it('reads frames cut at every byte, and several frames in one chunk', () => {

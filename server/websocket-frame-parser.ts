@@ -2,9 +2,13 @@
 export interface WebSocketFrame {
   fin: boolean;
   opcode: number;
+  /** Whether the payload was masked (every frame a client sends is). */
+  masked: boolean;
+  /** The payload's length. */
+  length: number;
   /** The whole frame: header, mask key and payload. */
   bytes: number;
-  /** The payload, unmasked. */
+  /** The payload, unmasked (cut after the first 4 KiB). */
   payload: Buffer;
 }
 
@@ -66,7 +70,7 @@ export function createWebSocketFrameParser(onFrame: (frame: WebSocketFrame) => v
           offset += 4;
         }
         const mask = masked ? buffered.subarray(offset - 4, offset) : undefined;
-        const frame: WebSocketFrame = { fin, opcode, bytes: offset + length, payload: Buffer.alloc(0) };
+        const frame: WebSocketFrame = { fin, opcode, masked, length, bytes: offset + length, payload: Buffer.alloc(0) };
         buffered = buffered.subarray(offset);
         skipping = { remaining: length, frame, mask: mask && Buffer.from(mask), offset: 0 };
         if (length === 0) {

@@ -51,7 +51,7 @@ describe('summarizeEvent', () => {
       { ...base, kind: 'http-response', lane: 'server', conn: 'c1', status: 304, headers: {}, bytes: 80, durationMs: 1250 },
       { ...base, kind: 'feed-change', lane: 'feed', version: 4, changedAt: 1000, value: { price: 3 }, cause: 'manual' },
       { ...base, kind: 'client-show', lane: 'client:a', client: 'a', version: 4, changedAt: 0, staleMs: 1200 },
-      { ...base, kind: 'ws-frame', lane: 'server', conn: 'w', direction: 'in', opcode: 'text', bytes: 9, text: '{"a":1}' },
+      { ...base, kind: 'ws-frame', lane: 'server', conn: 'w', direction: 'in', opcode: 'text', bytes: 9, length: 7, masked: true, fragments: 1, text: '{"a":1}' },
       { ...base, kind: 'stream-chunk', lane: 'server', conn: 's', bytes: 20, text: 'event: time\ndata: 1\n\n', version: 2 },
       { ...base, kind: 'error', lane: 'server', message: 'boom', phase: 'runtime' },
       { ...base, kind: 'reload', lane: 'server', generation: 3, file: 'server.ts', reason: 'file-changed' },
@@ -114,7 +114,7 @@ describe('describeEvent', () => {
 
 describe('eventBytes', () => {
   it('reads bytes from wire events only', () => {
-    expect(eventBytes({ ...base, kind: 'ws-frame', lane: 'server', conn: 'w', direction: 'out', opcode: 'ping', bytes: 2 })).toBe(2);
+    expect(eventBytes({ ...base, kind: 'ws-frame', lane: 'server', conn: 'w', direction: 'out', opcode: 'ping', bytes: 2, length: 0, masked: false, fragments: 1 })).toBe(2);
     expect(eventBytes({ ...base, kind: 'http-held', lane: 'server', conn: 'c' })).toBeUndefined();
   });
 });

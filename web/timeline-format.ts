@@ -2,7 +2,7 @@
  * Text for trace events, shared by the timeline tooltip and the trace table: durations,
  * byte counts, relative times and one-line summaries.
  */
-import type { TraceEvent } from '../lessons/trace-event.ts';
+import type { ClientSocketEvent, TraceEvent } from '../lessons/trace-event.ts';
 
 /** One labelled detail of an event, as the tooltip lists them. */
 export interface EventDetail {
@@ -29,8 +29,11 @@ const INTERESTING_HEADERS = [
   'last-modified',
   'if-modified-since',
   'last-event-id',
-  'connection',
   'upgrade',
+  'sec-websocket-key',
+  'sec-websocket-accept',
+  'origin',
+  'connection',
   'content-length',
 ];
 
@@ -89,6 +92,7 @@ export function eventBytes(event: TraceEvent): number | undefined {
     case 'http-request':
     case 'http-response':
     case 'stream-chunk':
+    case 'ws-open':
     case 'ws-frame':
       return event.bytes;
     default:
@@ -120,13 +124,13 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
     case 'stream-close':
       return `stream closed by ${event.by} after ${formatDuration(event.durationMs)}${event.reason ? `: ${event.reason}` : ''}`;
     case 'ws-open':
-      return `WebSocket open ${event.url}`;
+      return `101 Switching Protocols: WebSocket open ${event.url}`;
     case 'ws-frame': {
       const text = event.text === undefined ? '' : `: ${truncate(oneLine(event.text))}`;
       return `${event.direction === 'in' ? '→ server' : '→ client'} ${event.opcode}${withVersion(event.version)}${text}`;
     }
     case 'ws-close':
-      return `WebSocket closed ${event.code}${event.reason ? ` ${event.reason}` : ''}`;
+      return `WebSocket closed ${event.code}${event.reason ? ` ${event.reason}` : ''}${event.by ? ` (closed by the ${event.by})` : ''}`;
     case 'reload':
       return `reloaded #${event.generation} (${event.reason}) ${event.file}`;
     case 'error':
@@ -139,6 +143,8 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
       return `received ${event.type}${event.lastEventId ? ` id ${event.lastEventId}` : ''}: ${truncate(oneLine(event.data))}`;
     case 'client-stream':
       return CLIENT_STREAM_STATES[event.state];
+    case 'client-socket':
+      return describeClientSocket(event);
     case 'client-error':
       return `client error: ${event.message}`;
   }
@@ -149,6 +155,12 @@ const CLIENT_STREAM_STATES = {
   connecting: 'EventSource reconnecting',
   closed: 'EventSource closed for good (no reconnect)',
 } as const;
+
+function describeClientSocket(event: ClientSocketEvent): string {
+  if (event.state === 'connecting') return 'WebSocket connecting';
+  if (event.state === 'open') return 'WebSocket open';
+  return `WebSocket closed ${event.code ?? ''}${event.reason ? ` ${event.reason}` : ''}${event.wasClean === false ? ' (not clean: no close handshake)' : ''}`.replace('  ', ' ');
+}
 
 /** How the server ended a held request, as far as the trace says: its answer, or `aborted`. */
 export type HeldOutcome = { status: number; version?: number } | 'aborted';
@@ -206,18 +218,24 @@ export function describeEvent(event: TraceEvent, { headers = true }: { headers?:
       add('reason', event.reason);
       break;
     case 'ws-open':
+      add('status', '101 Switching Protocols');
       add('URL', event.url);
+      if (headers) addHeaders(rows, event.headers);
+      add('bytes', formatBytes(event.bytes));
       break;
     case 'ws-frame':
       add('direction', event.direction === 'in' ? 'in (client → server)' : 'out (server → client)');
       add('opcode', event.opcode);
-      add('bytes', formatBytes(event.bytes));
+      add('payload', formatBytes(event.length));
+      add('frame', `${formatBytes(event.bytes)}${event.masked ? ', masked' : ''}${event.fragments > 1 ? `, in ${event.fragments} fragments` : ''}`);
       add('version', event.version);
       add('text', event.text === undefined ? undefined : truncate(oneLine(event.text)));
       break;
     case 'ws-close':
       add('code', event.code);
       add('reason', event.reason);
+      add('closed by', event.by ?? 'nobody (no close frame)');
+      add('open for', formatDuration(event.durationMs));
       break;
     case 'reload':
       add('generation', event.generation);
@@ -249,6 +267,13 @@ export function describeEvent(event: TraceEvent, { headers = true }: { headers?:
     case 'client-stream':
       add('URL', event.url);
       add('state', CLIENT_STREAM_STATES[event.state]);
+      break;
+    case 'client-socket':
+      add('URL', event.url);
+      add('state', event.state);
+      add('code', event.code);
+      add('reason', event.reason);
+      add('clean', event.wasClean === undefined ? undefined : event.wasClean ? 'yes' : 'no');
       break;
     case 'client-error':
       add('message', event.message);

@@ -248,11 +248,11 @@ describe('layoutTimeline', () => {
 
     it('tells WebSocket frame directions apart and labels the close code', () => {
       const events = trace(
-        { kind: 'ws-open', t: 1100, lane: 'server', conn: 'w1', client: 'a', url: '/chat' },
-        { kind: 'ws-frame', t: 1200, lane: 'server', conn: 'w1', client: 'a', direction: 'in', opcode: 'text', bytes: 20, text: '{"text":"hi"}' },
-        { kind: 'ws-frame', t: 1201, lane: 'server', conn: 'w1', client: 'a', direction: 'out', opcode: 'text', bytes: 40 },
-        { kind: 'ws-frame', t: 1300, lane: 'server', conn: 'w1', client: 'a', direction: 'out', opcode: 'ping', bytes: 2 },
-        { kind: 'ws-close', t: 1400, lane: 'server', conn: 'w1', client: 'a', code: 1000, reason: 'bye' },
+        { kind: 'ws-open', t: 1100, lane: 'server', conn: 'w1', client: 'a', url: '/chat', headers: {}, bytes: 129 },
+        { kind: 'ws-frame', t: 1200, lane: 'server', conn: 'w1', client: 'a', direction: 'in', opcode: 'text', bytes: 20, length: 13, masked: true, fragments: 1, text: '{"text":"hi"}' },
+        { kind: 'ws-frame', t: 1201, lane: 'server', conn: 'w1', client: 'a', direction: 'out', opcode: 'text', bytes: 40, length: 38, masked: false, fragments: 1 },
+        { kind: 'ws-frame', t: 1300, lane: 'server', conn: 'w1', client: 'a', direction: 'out', opcode: 'ping', bytes: 2, length: 0, masked: false, fragments: 1 },
+        { kind: 'ws-close', t: 1400, lane: 'server', conn: 'w1', client: 'a', code: 1000, reason: 'bye', by: 'client', durationMs: 300 },
       );
       const result = layout(events);
       expect(result.ticks.map((t) => [t.key, t.direction, t.classes, t.x])).toEqual([

@@ -94,6 +94,8 @@ describe('lesson runners', () => {
       const events = await traceOf(url, 'echo');
       return events.some((e) => e.kind === 'ws-close') && events;
     });
+    const upgrade = trace.find((e) => e.kind === 'http-request' && e.conn === 't-1');
+    expect(upgrade).toMatchObject({ method: 'GET', headers: { upgrade: 'websocket', 'sec-websocket-version': '13' } });
     const ws = trace.filter((e) => e.kind.startsWith('ws-'));
     expect(ws.map((e) => [e.kind, e.conn, e.client, 'direction' in e ? `${e.direction} ${e.opcode} ${e.text}` : ''])).toEqual([
       ['ws-open', 't-1', 'tester', ''],
@@ -103,8 +105,10 @@ describe('lesson runners', () => {
       ['ws-frame', 't-1', 'tester', 'out close 1000 done'],
       ['ws-close', 't-1', 'tester', ''],
     ]);
-    expect(ws[1]).toMatchObject({ version: 9, bytes: 2 + 4 + 13 });
-    expect(ws.at(-1)).toMatchObject({ code: 1000, reason: 'done' });
+    expect(ws[0]).toMatchObject({ headers: { upgrade: 'websocket', 'sec-websocket-accept': expect.any(String) } });
+    expect(ws[1]).toMatchObject({ version: 9, bytes: 2 + 4 + 13, length: 13, masked: true, fragments: 1 });
+    expect(ws[2]).toMatchObject({ masked: false, length: 19 });
+    expect(ws.at(-1)).toMatchObject({ code: 1000, reason: 'done', by: 'client' });
   });
 
   it('records a stream and its chunks', async () => {
