@@ -68,6 +68,8 @@ export type ClientOptions = Record<string, SettingValue>;
 export interface ClientContext {
   /** This client's id (its timeline lane). */
   clientId: string;
+  /** This client's name on the page (`Ada`; `Ada 2` in a second browser tab of the same lesson). */
+  label: string;
   /** The browser's fetch; the workbench records the request and the response on the timeline. */
   fetch: typeof fetch;
   /**
@@ -76,6 +78,14 @@ export interface ClientContext {
    * receives, and closes whatever is still open when the client stops.
    */
   EventSource: typeof EventSource;
+  /**
+   * The browser's WebSocket. The workbench names the client in the URL (`?client=<id>`), records
+   * when each socket connects, opens and closes (with its code), and closes whatever is still open
+   * when the client stops. Every frame, ping and pong included, is recorded on the server side.
+   */
+  WebSocket: typeof WebSocket;
+  /** Puts a chat box on the client's card (a log of lines and a text field) and returns its log. */
+  chatBox(options: ChatBoxOptions): ChatBox;
   /** Absolute URL of a path under the lesson's live API (`/lessons/<slug>/api`). */
   url(path: string): string;
   /** Shows a value in the page, the user-visible end of the pipeline (records staleness). */
@@ -90,6 +100,29 @@ export interface ClientContext {
   signal: AbortSignal;
   /** Waits `ms` (longer in slow motion); rejects with the abort reason when the client stops. */
   pause(ms: number): Promise<void>;
+}
+
+/** What a chat box on a client's card does with what its user types. */
+export interface ChatBoxOptions {
+  /** A line was sent (Enter, or the Send button). */
+  onSend(text: string): void;
+  /** The user is typing (at most once a second). */
+  onTyping?(): void;
+}
+
+/** One line in a chat box's log. */
+export interface ChatLine {
+  /** A chat message from someone, a notice (joined, reconnecting), or an error from the server. */
+  kind: 'chat' | 'notice' | 'error';
+  text: string;
+  from?: string;
+  /** When it was sent, server epoch ms. */
+  at?: number;
+}
+
+/** The log of a chat box. */
+export interface ChatBox {
+  add(line: ChatLine): void;
 }
 
 /** The default export of a lesson's client.ts. */

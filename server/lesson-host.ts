@@ -26,7 +26,7 @@ export interface LessonHost {
   setScenario(scenario: Scenario): void;
   /** Lands a feed change between two polls of `client` (the long-poll race, on cue). */
   race(client: string): Promise<RaceResult>;
-  /** Ends the event streams of `client` from the server side, as a server going away would; resolves to how many. */
+  /** Ends the event streams and WebSockets of `client` from the server side (a stream cleanly, a socket as a network drop would); resolves to how many. */
   dropStreams(client: string): Promise<number>;
   /** A lesson file changed on disk: reload the server code or re-render, and tell listeners. */
   fileChanged(file: LessonFile | 'lesson.md'): Promise<LoadResult | undefined>;

@@ -50,7 +50,7 @@ server.on('upgrade', (req, socket, head) => {
   const handler = pathname.startsWith(`${apiBase}/`) ? upgrades.get(pathname.slice(apiBase.length)) : undefined;
   if (!handler) return rejectUpgrade(socket, 404);
   try {
-    traceWebSocket({ emit, locate }, req, socket);
+    traceWebSocket({ emit, locate, streams }, req, socket);
     handler(req, socket, head);
   } catch (error) {
     reportRuntimeError(error);

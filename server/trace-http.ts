@@ -13,11 +13,11 @@ export interface TraceHttpOptions {
   streams?: Set<OpenStream>;
 }
 
-/** An event stream the lesson server is writing to. */
+/** An event stream the lesson server is writing to, or a WebSocket it serves. */
 export interface OpenStream {
   conn: string;
   client?: string;
-  /** Ends the response cleanly from the server side; the trace says why. */
+  /** Ends it from the server side (a stream cleanly; a WebSocket's TCP connection is cut); the trace says why. */
   end(reason: string): void;
 }
 

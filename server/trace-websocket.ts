@@ -2,12 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLIENT_HEADER, CLIENT_PARAM, CONN_HEADER, TEXT_LIMIT, type TraceInput, versionIn, type WsFrameEvent } from '../lessons/trace-event.ts';
 import type { LessonLocator } from './lesson-locator.ts';
+import type { OpenStream } from './trace-http.ts';
 import { headersOf, requestBytes, traceIdOf } from './trace-fields.ts';
 import { createWebSocketFrameParser, OPCODES, type WebSocketFrame } from './websocket-frame-parser.ts';
 
 export interface TraceWebSocketOptions {
   emit(event: TraceInput): void;
   locate: LessonLocator;
+  /** Where open sockets are kept while they last, so the workbench can cut them (the page's "drop the connection"). */
+  streams?: Set<OpenStream>;
 }
 
 let count = 0;
@@ -19,7 +22,7 @@ let count = 0;
  * and the end, with who closed it. Call it with the upgrade's socket before the lesson's handler
  * takes it.
  */
-export function traceWebSocket({ emit, locate }: TraceWebSocketOptions, req: IncomingMessage, socket: Duplex): void {
+export function traceWebSocket({ emit, locate, streams }: TraceWebSocketOptions, req: IncomingMessage, socket: Duplex): void {
   const started = Date.now();
   const url = new URL(req.url ?? '/', 'http://localhost');
   const client = traceIdOf(req.headers[CLIENT_HEADER]) ?? traceIdOf(url.searchParams.get(CLIENT_PARAM));
@@ -31,6 +34,8 @@ export function traceWebSocket({ emit, locate }: TraceWebSocketOptions, req: Inc
   let openedAt: number | undefined;
   let close: { code: number; reason: string; by: 'server' | 'client' } | undefined;
   let outSource: WsFrameEvent['source'];
+  // Cut from the page: the TCP connection ends without a close frame, as when a network drops.
+  const open: OpenStream = { conn, client, end: (reason) => socket.destroy(new Error(reason)) };
 
   const onMessage = (direction: WsFrameEvent['direction']) => {
     // A fragmented message is one event: its frames' sizes add up, its payload is the first 4 KiB.
@@ -84,6 +89,7 @@ export function traceWebSocket({ emit, locate }: TraceWebSocketOptions, req: Inc
     const t = Date.now();
     if (status === 101) {
       openedAt = t;
+      streams?.add(open);
       emit({ ...base, kind: 'ws-open', t, url: req.url ?? '/', headers, bytes: end === -1 ? data.length : end + 4 });
       // The lesson's ws server adds its 'data' listener right after writing the 101; go before it, so
       // a message is recorded before the lesson's answer to it.
@@ -114,6 +120,7 @@ export function traceWebSocket({ emit, locate }: TraceWebSocketOptions, req: Inc
   } as Duplex['end'];
 
   socket.once('close', () => {
+    streams?.delete(open);
     const t = Date.now();
     if (openedAt === undefined) {
       if (!answered) emit({ ...base, kind: 'http-abort', t, durationMs: t - started });

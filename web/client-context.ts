@@ -1,14 +1,16 @@
-import type { ClientContext, ClientOptions, FeedSnapshot } from '../lessons/lesson.ts';
+import type { ChatBox, ChatBoxOptions, ClientContext, ClientOptions, FeedSnapshot } from '../lessons/lesson.ts';
 import { CLIENT_HEADER, CONN_HEADER, clientLane, type TraceInput } from '../lessons/trace-event.ts';
 import { clientFrameOf, createClientSourceLocator, type StackFrame } from './client-source-locator.ts';
 import { pause } from './pause.ts';
 import { createTracedEventSource } from './traced-event-source.ts';
+import { createTracedWebSocket } from './traced-web-socket.ts';
 
 const locate = createClientSourceLocator();
 
 export interface ClientContextOptions {
   slug: string;
   clientId: string;
+  label: string;
   options: ClientOptions;
   /** Server time now (browser time corrected by the measured offset). */
   now(): number;
@@ -20,16 +22,18 @@ export interface ClientContextOptions {
   onShow(snapshot: FeedSnapshot): void;
   /** Called when the client shows a line of status text. */
   onStatus(text: string): void;
+  /** Puts a chat box on the client's card. */
+  chatBox(options: ChatBoxOptions): ChatBox;
 }
-
 
 /**
  * Builds the context a lesson's client.ts runs with: the browser's real fetch, wrapped so that
  * every request and response lands on the client's timeline lane (and carries headers that let
- * the server side join it), the browser's real EventSource, tagged and recorded the same way,
- * plus `show`, `status` and `reportError`. `stop()` aborts the client and closes its streams.
+ * the server side join it), the browser's real EventSource and WebSocket, tagged and recorded the
+ * same way, plus `show`, `status`, `chatBox` and `reportError`. `stop()` aborts the client and
+ * closes its streams and sockets.
  */
-export function createClientContext({ slug, clientId, options, now, timeScale, report, onShow, onStatus }: ClientContextOptions): { context: ClientContext; stop(): void } {
+export function createClientContext({ slug, clientId, label, options, now, timeScale, report, onShow, onStatus, chatBox }: ClientContextOptions): { context: ClientContext; stop(): void } {
   const abort = new AbortController();
   const lane = clientLane(clientId);
   const base = { lane, client: clientId } as const;
@@ -67,6 +71,12 @@ export function createClientContext({ slug, clientId, options, now, timeScale, r
     record: (event, stack) => reportFrom(clientFrameOf(stack), { ...base, ...event, t: now() }),
   });
 
+  const sockets = createTracedWebSocket(WebSocket, {
+    clientId,
+    baseUrl: location.href,
+    record: (event, stack) => reportFrom(clientFrameOf(stack), { ...base, ...event, t: now() }),
+  });
+
   const reportError = (error: unknown) => {
     if (abort.signal.aborted) return; // stopping the client aborts its requests: not an error
     const frame = clientFrameOf(error instanceof Error ? error.stack : undefined);
@@ -75,8 +85,11 @@ export function createClientContext({ slug, clientId, options, now, timeScale, r
 
   const context: ClientContext = {
     clientId,
+    label,
     fetch: tracedFetch,
     EventSource: sources.EventSource,
+    WebSocket: sockets.WebSocket,
+    chatBox,
     url: (path) => new URL(`/lessons/${slug}/api${path.startsWith('/') ? path : `/${path}`}`, location.href).href,
     show(snapshot) {
       const t = now();
@@ -95,6 +108,7 @@ export function createClientContext({ slug, clientId, options, now, timeScale, r
     stop() {
       abort.abort();
       sources.closeAll();
+      sockets.closeAll();
     },
   };
 }

@@ -33,7 +33,7 @@ describe('computeClientStats', () => {
       at({ kind: 'client-show', lane: `client:${client}`, client, t: 0, version, changedAt: 0, staleMs });
     const [a, b] = computeClientStats([show('a', 2, 100), show('a', 3, 900), show('a', 4, 300), show('z', 5, 1)], ['a', 'b'], 0);
     expect(a).toMatchObject({ medianStaleMs: 300, shownVersion: 4 });
-    expect(b).toEqual({ client: 'b', requests: 0, statuses: {}, bytes: 0, streams: 0, messages: 0, reconnects: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 });
+    expect(b).toEqual({ client: 'b', requests: 0, statuses: {}, bytes: 0, streams: 0, messages: 0, reconnects: 0, sockets: 0, frames: 0, wireBytes: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 });
   });
 
   it('measures requests and bytes per second over the last 10 s, or over the whole trace while it is shorter', () => {
@@ -69,5 +69,23 @@ describe('computeClientStats', () => {
     ];
     const [a] = computeClientStats(events, ['a'], 10);
     expect(a).toMatchObject({ streams: 2, messages: 1, reconnects: 1, bytes: 40, requests: 0 });
+  });
+
+  it('counts WebSockets, their frames both ways, reconnects, and every byte both ways', () => {
+    const frame = (t: number, direction: 'in' | 'out', bytes: number) =>
+      at({ kind: 'ws-frame', lane: 'server', client: 'a', conn: 'w1', t, direction, opcode: 'text', bytes, length: bytes - 2, masked: direction === 'in', fragments: 1 });
+    const socket = (t: number, state: 'connecting' | 'open' | 'closed') => at({ kind: 'client-socket', lane: 'client:a', client: 'a', t, url: '/chat', state });
+    const events = [
+      socket(0, 'connecting'),
+      at({ kind: 'http-request', lane: 'server', client: 'a', conn: 'w1', t: 1, method: 'GET', url: '/chat', headers: {}, bytes: 400 }),
+      at({ kind: 'ws-open', lane: 'server', client: 'a', conn: 'w1', t: 2, url: '/chat', headers: {}, bytes: 130 }),
+      frame(3, 'in', 30),
+      frame(4, 'out', 50),
+      socket(5, 'closed'),
+      socket(6, 'connecting'),
+      socket(9, 'connecting'),
+    ];
+    const [a] = computeClientStats(events, ['a'], 10);
+    expect(a).toMatchObject({ sockets: 1, frames: 2, reconnects: 2, bytes: 50, wireBytes: 610, requests: 0 });
   });
 });

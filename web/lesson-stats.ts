@@ -7,19 +7,25 @@ export interface ClientStats {
   requests: number;
   /** Answers by status code. */
   statuses: Record<number, number>;
-  /** Bytes of all answers (status line, headers and body) and of every chunk written to its event streams. */
+  /** Bytes of all answers (status line, headers and body), of every chunk written to its event streams, and of every frame sent to its WebSockets. */
   bytes: number;
   /** Event streams the server opened for this client. */
   streams: number;
   /** Events its EventSources delivered to a listener. */
   messages: number;
-  /** Times an EventSource lost its stream and went back to connecting. */
+  /** Times an EventSource lost its stream and went back to connecting, or a new WebSocket followed one that closed. */
   reconnects: number;
+  /** WebSockets the server opened for this client (101 answers). */
+  sockets: number;
+  /** WebSocket frames both ways, ping, pong and close included. */
+  frames: number;
+  /** Every byte this client's connections carried, both ways: requests, answers, stream chunks, handshakes and frames. */
+  wireBytes: number;
   /** Bytes that 304 answers saved against the average full answer. */
   bytesSaved: number;
   /** Requests per second over the last `RATE_WINDOW_MS`. */
   requestsPerSec: number;
-  /** Answer bytes per second over the last `RATE_WINDOW_MS`. */
+  /** Answer bytes (and WebSocket frame bytes, both ways) per second over the last `RATE_WINDOW_MS`. */
   bytesPerSec: number;
   /** Most requests this client had in flight at once. */
   maxInFlight: number;
@@ -42,6 +48,7 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
   const stats = new Map(clients.map((client) => [client, emptyStats(client)]));
   const stale = new Map<string, number[]>();
   const inFlight = new Map<string, number>();
+  const socketsCreated = new Map<string, number>();
   const fullBytes = new Map<string, { sum: number; n: number }>();
   const notModified = new Map<string, { sum: number; n: number }>();
 
@@ -64,9 +71,13 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
       case 'client-abort':
         inFlight.set(s.client, Math.max(0, (inFlight.get(s.client) ?? 0) - 1));
         break;
+      case 'http-request':
+        s.wireBytes += e.bytes;
+        break;
       case 'http-response': {
         s.statuses[e.status] = (s.statuses[e.status] ?? 0) + 1;
         s.bytes += e.bytes;
+        s.wireBytes += e.bytes;
         if (recent(e)) s.bytesPerSec += e.bytes;
         const bucket = e.status === 304 ? notModified : e.status === 200 ? fullBytes : undefined;
         if (bucket) {
@@ -80,7 +91,25 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
         break;
       case 'stream-chunk':
         s.bytes += e.bytes;
+        s.wireBytes += e.bytes;
         if (recent(e)) s.bytesPerSec += e.bytes;
+        break;
+      case 'ws-open':
+        s.sockets++;
+        s.wireBytes += e.bytes;
+        break;
+      case 'ws-frame':
+        s.frames++;
+        s.wireBytes += e.bytes;
+        if (e.direction === 'out') s.bytes += e.bytes;
+        if (recent(e)) s.bytesPerSec += e.bytes;
+        break;
+      case 'client-socket':
+        if (e.state === 'connecting') {
+          const n = (socketsCreated.get(s.client) ?? 0) + 1;
+          socketsCreated.set(s.client, n);
+          if (n > 1) s.reconnects++;
+        }
         break;
       case 'client-message':
         s.messages++;
@@ -120,7 +149,7 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
 }
 
 function emptyStats(client: string): ClientStats {
-  return { client, requests: 0, statuses: {}, bytes: 0, streams: 0, messages: 0, reconnects: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 };
+  return { client, requests: 0, statuses: {}, bytes: 0, streams: 0, messages: 0, reconnects: 0, sockets: 0, frames: 0, wireBytes: 0, bytesSaved: 0, requestsPerSec: 0, bytesPerSec: 0, maxInFlight: 0, errors: 0, missed: 0, staleMs: 0 };
 }
 
 function median(values: number[]): number {

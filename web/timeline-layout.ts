@@ -89,7 +89,8 @@ export interface TimelineShapeBase {
 
 /**
  * A point in time on one lane, or across `laneSpan` lanes (reload); `missed` is where the server
- * sat on a version a client never got; `reconnect` is an EventSource going back to connecting.
+ * sat on a version a client never got; `reconnect` is an EventSource going back to connecting, or
+ * a new WebSocket after one closed; `error` includes a WebSocket that closed without a close handshake.
  */
 export interface TimelineMarker extends TimelineShapeBase {
   kind: 'feed-change' | 'show' | 'reload' | 'error' | 'missed' | 'reconnect';
@@ -621,6 +622,21 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
           const tick: TimelineTick = { kind, key: `${kind}:${event.seq}`, seqs: [event.seq], classes, x: px, lane: row, slot, direction };
           lastTick.set(group, tick);
           layout.ticks.push(tick);
+          // A frame is on the client's socket too: draw it on the client's lane, over the mirrored bar.
+          const client = event.kind === 'ws-frame' && event.client !== undefined ? laneIndex.get(clientLane(event.client)) : undefined;
+          if (client !== undefined && client !== row) {
+            const mirrorGroup = `${group}|client`;
+            const last = lastTick.get(mirrorGroup);
+            if (last && px - last.x < MERGE_PX) {
+              (last.seqs as number[]).push(event.seq);
+              last.count = (last.count ?? 1) + 1;
+              last.label = `×${last.count}`;
+            } else {
+              const mirror: TimelineTick = { ...tick, key: `${kind}:${event.seq}:client`, seqs: [event.seq], classes: [...classes, 'client-side'], lane: client, slot: 0 };
+              lastTick.set(mirrorGroup, mirror);
+              layout.ticks.push(mirror);
+            }
+          }
           break;
         }
         case 'feed-change':
@@ -655,6 +671,20 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
             laneSpan: 1,
           });
           break;
+        case 'client-socket': {
+          const reconnect = event.state === 'connecting';
+          addMarker({
+            kind: reconnect ? 'reconnect' : 'error',
+            key: `socket-state:${event.seq}`,
+            seqs: [event.seq],
+            classes: reconnect ? ['reconnect'] : ['error', 'client-error'],
+            label: reconnect ? 'reconnecting' : `closed ${event.code ?? 1006}`,
+            x: px,
+            lane: lane(event.lane),
+            laneSpan: 1,
+          });
+          break;
+        }
         case 'reload':
           addMarker({
             kind: 'reload',
@@ -862,7 +892,7 @@ interface MissedOnLane {
   note: string;
 }
 
-type PointEvent = Extract<TraceEvent, { kind: 'feed-change' | 'stream-chunk' | 'ws-frame' | 'reload' | 'error' | 'client-error' | 'client-show' | 'client-message' | 'client-stream' }>;
+type PointEvent = Extract<TraceEvent, { kind: 'feed-change' | 'stream-chunk' | 'ws-frame' | 'reload' | 'error' | 'client-error' | 'client-show' | 'client-message' | 'client-stream' | 'client-socket' }>;
 
 interface TraceIndex {
   length: number;
@@ -893,6 +923,7 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
   const lastShowByLane = new Map<Lane, ShowRecord>();
   const shows: ShowRecord[] = [];
   const points: PointEvent[] = [];
+  const socketClients = new Set<string>();
   let sorted = true;
 
   const record = (conn: string): ConnRecord => {
@@ -984,6 +1015,11 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
       case 'client-message':
       case 'client-stream':
         point(event);
+        break;
+      case 'client-socket':
+        // A socket's first connect is its bar; a new one after that is a reconnect; an unclean close is news.
+        if (event.state === 'connecting' ? socketClients.has(event.client) : event.state === 'closed' && event.wasClean === false) point(event);
+        socketClients.add(event.client);
         break;
       case 'client-show': {
         const previous = lastShowByLane.get(event.lane);

@@ -1,10 +1,12 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
-import { DEFAULT_SETTINGS, type LessonServer, type LessonSettings, type SettingValue } from '../../lessons/lesson.ts';
+import { DEFAULT_SETTINGS, type LessonServer, type LessonSettings, type SettingValue, type UpgradeHandler } from '../../lessons/lesson.ts';
 import type { TraceEvent, TraceInput } from '../../lessons/trace-event.ts';
 import { createFeed, type Feed } from '../../server/feed.ts';
+import { rejectUpgrade } from '../../server/reject-upgrade.ts';
 import { traceHttpMiddleware } from '../../server/trace-http.ts';
+import { traceWebSocket } from '../../server/trace-websocket.ts';
 
 export interface LessonHarness {
   /** The lesson's API base URL, e.g. `http://127.0.0.1:40123/lessons/long-polling/api`. */
@@ -43,7 +45,7 @@ export interface LessonHarnessOptions {
 
 /**
  * Serves a lesson's real server.ts in this process, on a real loopback socket, with the
- * workbench's own HTTP tracing and a feed of its own: many independent copies can run side by
+ * workbench's own HTTP and WebSocket tracing and a feed of its own: many independent copies can run side by
  * side (property tests, benchmarks) without a workbench or a runner process.
  */
 export async function startLessonHarness(server: LessonServer, { slug, params = {}, delayMs }: LessonHarnessOptions): Promise<LessonHarness> {
@@ -54,18 +56,28 @@ export async function startLessonHarness(server: LessonServer, { slug, params = 
   feed.subscribe((s, cause) => emit({ kind: 'feed-change', t: s.changedAt, lane: 'feed', version: s.version, changedAt: s.changedAt, value: s.value, cause }));
   const settings: LessonSettings = { ...DEFAULT_SETTINGS, params };
   const abort = new AbortController();
+  const apiBase = `/lessons/${slug}/api`;
+  const upgrades = new Map<string, UpgradeHandler>();
   const router = server({
     slug,
     feed: { current: feed.current, subscribe: (listener) => feed.subscribe((snapshot) => listener(snapshot)) },
     settings: () => settings,
     signal: abort.signal,
-    onUpgrade() {
-      throw new Error('the lesson harness takes no upgrades');
+    onUpgrade(path, handler) {
+      upgrades.set(path.startsWith('/') ? path : `/${path}`, handler);
     },
   });
   const app = express();
-  app.use(`/lessons/${slug}/api`, traceHttpMiddleware({ emit, locate: () => undefined, delayMs }), router);
+  app.use(apiBase, traceHttpMiddleware({ emit, locate: () => undefined, delayMs }), router);
   const http = createServer(app);
+  http.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const handler = pathname.startsWith(`${apiBase}/`) ? upgrades.get(pathname.slice(apiBase.length)) : undefined;
+    if (!handler) return rejectUpgrade(socket, 404);
+    traceWebSocket({ emit, locate: () => undefined }, req, socket);
+    handler(req, socket, head);
+  });
   // Counted per socket, kept when it closes: the sum covers every connection ever accepted.
   const sockets = new Set<Socket>();
   const closed: WireBytes = { read: 0, written: 0, connections: 0 };
@@ -81,7 +93,7 @@ export async function startLessonHarness(server: LessonServer, { slug, params = 
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const { port } = http.address() as AddressInfo;
   return {
-    apiBase: `http://127.0.0.1:${port}/lessons/${slug}/api`,
+    apiBase: `http://127.0.0.1:${port}${apiBase}`,
     feed,
     settings,
     events,
@@ -97,6 +109,7 @@ export async function startLessonHarness(server: LessonServer, { slug, params = 
     async close() {
       abort.abort();
       http.closeAllConnections();
+      for (const socket of sockets) socket.destroy(); // upgraded ones are no longer the HTTP server's
       await new Promise((resolve) => http.close(resolve));
     },
   };

@@ -2,16 +2,18 @@ import { Task } from '@lit/task';
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type { ClientOptions, FeedSnapshot, LessonDetail } from '../../lessons/lesson.ts';
+import type { ChatBoxOptions, ChatLine, ClientOptions, FeedSnapshot, LessonControl, LessonDetail } from '../../lessons/lesson.ts';
 import { clientLane, type Lane, type SourceLocation, type TraceEvent } from '../../lessons/trace-event.ts';
 import { callApi } from '../api.ts';
 import { createClientContext } from '../client-context.ts';
 import { LiveTraceController } from '../controllers/live-trace-controller.ts';
 import type { ClientOptionsChangeEvent, ControlErrorEvent, TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import { loadLessonClient } from '../lesson-clients.ts';
-import { computeClientStats, RATE_WINDOW_MS } from '../lesson-stats.ts';
+import { computeClientStats, RATE_WINDOW_MS, type ClientStats } from '../lesson-stats.ts';
+import { claimTabNumber } from '../tab-number.ts';
 import { theme } from '../theme.ts';
 import { formatBytes, formatDuration } from '../timeline-format.ts';
+import { MAX_CHAT_LINES, type ChatSendEvent } from './chat-box.ts';
 import './code-panel.ts';
 import './event-timeline.ts';
 import './lesson-controls.ts';
@@ -181,6 +183,10 @@ export class LessonView extends LitElement {
   @state() private _shown = new Map<string, FeedSnapshot>();
   /** The status line each client last showed (`context.status`). */
   @state() private _statuses = new Map<string, string>();
+  /** The chat box each client asked for (`context.chatBox`): its lines, and what to do with what is typed. */
+  @state() private _chats = new Map<string, { lines: ChatLine[]; options: ChatBoxOptions }>();
+  /** Which browser tab of this lesson this is: the clients of tab 2 are `ada-2`, "Ada 2". */
+  @state() private _tab = 1;
   @state() private _activeLine?: SourceLocation;
   @state() private _pinnedLine?: SourceLocation;
   @state() private _table = false;
@@ -188,7 +194,9 @@ export class LessonView extends LitElement {
 
   private _live?: LiveTraceController;
   private _stopClients: (() => void)[] = [];
+  private readonly _tabLock = new AbortController();
   private _startedFor?: string;
+  private _tabClaim?: number;
   private readonly _onHashChange = () => (this._step = stepFromHash());
 
   private readonly _lesson = new Task(this, {
@@ -208,6 +216,7 @@ export class LessonView extends LitElement {
   override disconnectedCallback(): void {
     removeEventListener('hashchange', this._onHashChange);
     this._stopAllClients();
+    this._tabLock.abort();
     super.disconnectedCallback();
   }
 
@@ -242,11 +251,12 @@ export class LessonView extends LitElement {
     const step = detail.steps[stepIndex];
     const events = this._live?.events ?? [];
     const options = this._options ?? detail.options;
-    const stats = computeClientStats(events, detail.clients.map((c) => c.id), this._live?.serverNow() ?? Date.now());
+    const clients = this._pageClients(detail);
+    const stats = computeClientStats(events, clients.map((c) => c.id), this._live?.serverNow() ?? Date.now());
     const lanes: { lane: Lane; label: string }[] = [
       { lane: 'feed', label: 'feed' },
       { lane: 'server', label: 'server' },
-      ...detail.clients.map((c) => ({ lane: clientLane(c.id), label: c.label })),
+      ...clients.map((c) => ({ lane: clientLane(c.id), label: c.label })),
     ];
     const origin = events[0]?.t ?? 0;
     return html`
@@ -270,7 +280,7 @@ export class LessonView extends LitElement {
         <section class="workspace" aria-label="Live demo">
           <lesson-controls
             .slug=${detail.slug}
-            .controls=${detail.controls}
+            .controls=${this._pageControls(detail.controls)}
             .options=${options}
             .settings=${detail.settings}
             .scenario=${detail.scenario}
@@ -278,24 +288,25 @@ export class LessonView extends LitElement {
             @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
           ></lesson-controls>
           <div class="clients">
-            ${detail.clients.map((client) => {
+            ${clients.map((client) => {
               const shown = this._shown.get(client.id);
+              const chat = this._chats.get(client.id);
               const s = stats.find((x) => x.client === client.id)!;
               return html`<div class="client" data-client=${client.id}>
-                <span class="name">${client.label}</span> shows
-                <span class="value">${shown ? `v${shown.version} ${JSON.stringify(shown.value)}` : '—'}</span>
-                <div class="figures">
-                  ${s.streams > 0
-                    ? `${s.streams} ${s.streams === 1 ? 'stream' : 'streams'} · ${s.messages} events received · ${s.reconnects} reconnects ·`
-                    : `${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·`}
-                  ${formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing} ·
-                  <span class="rate" title="over the last ${RATE_WINDOW_MS / 1000} s">${s.streams > 0 && s.requests === 0 ? '' : `${formatRate(s.requestsPerSec)} req/s, `}${formatBytes(s.bytesPerSec)}/s</span>
-                  ${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}
-                  ${s.maxInFlight > 1 ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>` : nothing}
-                </div>
+                <span class="name">${client.label}</span>
+                ${chat ? nothing : html`shows <span class="value">${shown ? `v${shown.version} ${JSON.stringify(shown.value)}` : '—'}</span>`}
+                <div class="figures">${this._figures(s, chat?.lines)}</div>
                 ${this._statuses.has(client.id) ? html`<div class="client-status">${this._statuses.get(client.id)}</div>` : nothing}
                 ${s.missed > 0
                   ? html`<div class="missed">missed ${s.missed} ${s.missed === 1 ? 'update' : 'updates'} · stale ${formatDuration(s.staleMs)}</div>`
+                  : nothing}
+                ${chat
+                  ? html`<chat-box
+                      .lines=${chat.lines}
+                      me=${client.label}
+                      @chat-send=${(e: ChatSendEvent) => chat.options.onSend(e.text)}
+                      @chat-typing=${() => chat.options.onTyping?.()}
+                    ></chat-box>`
                   : nothing}
               </div>`;
             })}
@@ -324,6 +335,39 @@ export class LessonView extends LitElement {
     `;
   }
 
+  /** A client card's figures: requests or streams or sockets, bytes, rates, staleness. */
+  private _figures(s: ClientStats, chat: readonly ChatLine[] | undefined) {
+    const rate = html`<span class="rate" title="over the last ${RATE_WINDOW_MS / 1000} s"
+      >${s.requests === 0 && (s.streams > 0 || s.sockets > 0) ? '' : `${formatRate(s.requestsPerSec)} req/s, `}${formatBytes(s.bytesPerSec)}/s</span
+    >`;
+    const chats = chat?.filter((line) => line.kind === 'chat').length ?? 0;
+    return html`
+      ${s.sockets > 0
+        ? `${s.sockets} ${s.sockets === 1 ? 'socket' : 'sockets'} · ${s.frames} frames · ${s.reconnects} reconnects ·`
+        : s.streams > 0
+          ? `${s.streams} ${s.streams === 1 ? 'stream' : 'streams'} · ${s.messages} events received · ${s.reconnects} reconnects ·`
+          : `${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·`}
+      ${chat ? formatBytes(s.wireBytes) : formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing} · ${rate}
+      ${chat && chats > 0
+        ? html` · <strong class="per-message" title="every byte both ways (handshakes, headers, frames, pings) ÷ chat messages received">${formatBytes(s.wireBytes / chats)} per chat message</strong>`
+        : nothing}
+      ${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}
+      ${s.maxInFlight > 1 ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>` : nothing}
+    `;
+  }
+
+  /** The lesson's clients as this tab runs them: in a second tab of the lesson, `ada-2` labelled "Ada 2". */
+  private _pageClients(detail: LessonDetail): { id: string; label: string; options?: ClientOptions }[] {
+    if (this._tab === 1) return detail.clients;
+    return detail.clients.map((c) => ({ ...c, id: `${c.id}-${this._tab}`, label: `${c.label} ${this._tab}` }));
+  }
+
+  /** The controls, pointed at this tab's clients. */
+  private _pageControls(controls: readonly LessonControl[]): LessonControl[] {
+    if (this._tab === 1) return [...controls];
+    return controls.map((c) => (c.kind === 'race' || c.kind === 'drop' ? { ...c, client: `${c.client}-${this._tab}` } : c));
+  }
+
   /** Whether the lesson has opened an event stream (then the wire view shows under the timeline); once true, it stays. */
   private _streams = false;
   private _hasStreams(events: readonly TraceEvent[]): boolean {
@@ -345,17 +389,28 @@ export class LessonView extends LitElement {
     if (!detail || !live) return;
     try {
       const start = await loadLessonClient(detail.slug);
+      this._tab = this._tabClaim ??= await claimTabNumber(`lesson:${detail.slug}`, this._tabLock.signal);
       const options = this._options ?? detail.options;
-      for (const client of detail.clients) {
+      for (const client of this._pageClients(detail)) {
         const { context, stop } = createClientContext({
           slug: detail.slug,
           clientId: client.id,
+          label: client.label,
           options: { ...options, ...client.options },
           now: () => live.serverNow(),
           timeScale: () => this._detail?.settings.timeScale ?? 1,
           report: (event) => live.report(event),
           onShow: (snapshot) => (this._shown = new Map(this._shown).set(client.id, snapshot)),
           onStatus: (text) => (this._statuses = new Map(this._statuses).set(client.id, text)),
+          chatBox: (chatOptions) => {
+            this._chats = new Map(this._chats).set(client.id, { lines: [], options: chatOptions });
+            return {
+              add: (line) => {
+                const chat = this._chats.get(client.id);
+                if (chat) this._chats = new Map(this._chats).set(client.id, { ...chat, lines: [...chat.lines.slice(-(MAX_CHAT_LINES - 1)), line] });
+              },
+            };
+          },
         });
         this._stopClients.push(stop);
         start(context);
