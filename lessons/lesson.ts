@@ -212,4 +212,6 @@ export interface LessonDetail extends LessonSummary {
   options: ClientOptions;
   /** Clients the page starts, one lane each (e.g. one, or `naive` and `fixed` side by side). */
   clients: LessonClientSpec[];
+  /** False when the lesson does not use the feed (a chat): the page shows no feed lane and no feed controls. */
+  usesFeed: boolean;
 }

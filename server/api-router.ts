@@ -136,10 +136,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
-/** The `client` a control request names: one of the lesson's clients, or a 400. */
+/** The `client` a control request names: one of the lesson's clients (`ada`, or `ada-2` in a second browser tab), or a 400. */
 function clientIn(body: unknown, host: LessonHost): string {
   const client = (body as { client?: unknown } | null)?.client;
-  if (typeof client !== 'string' || !host.entry.clients.some((c) => c.id === client)) {
+  const declared = typeof client === 'string' ? client.replace(/-\d{1,2}$/, '') : undefined;
+  if (typeof client !== 'string' || !host.entry.clients.some((c) => c.id === client || c.id === declared)) {
     throw new HttpError(400, `Expected {"client": …} naming one of the lesson's clients: ${host.entry.clients.map((c) => c.id).join(', ')}`);
   }
   return client;

@@ -63,6 +63,7 @@ describe('loadLessonCatalog', () => {
         'summary: Hold the request until there is news.',
         'scenario: { kind: burst, count: 3, gapMs: 200, everyMs: 4000 }',
         'feed: { symbol: XYZ, price: 12 }',
+        'usesFeed: true',
         'options:',
         '  timeoutMs: 30000',
         'clients:',
@@ -95,6 +96,7 @@ describe('loadLessonCatalog', () => {
         clientPath: join(lessonDir, 'client.ts'),
         scenario: { kind: 'burst', count: 3, gapMs: 200, everyMs: 4_000 },
         feed: { symbol: 'XYZ', price: 12 },
+        usesFeed: true,
         controls: [
           { kind: 'toggle', option: 'retry', label: 'Retry' },
           { kind: 'number', param: 'holdMs', label: 'Hold for', min: 0, max: 60_000, step: 1_000 },
@@ -120,6 +122,7 @@ describe('loadLessonCatalog', () => {
       clients: [{ id: 'client', label: 'browser' }],
       controls: [],
       options: {},
+      usesFeed: true,
       body: 'Prose of A.\n',
     });
     expect(lesson?.feed).toBeUndefined();
@@ -162,6 +165,7 @@ describe('loadLessonCatalog', () => {
       ],
       ['front matter that is not a mapping', '---\njust text\n---\n', 'front matter must be a YAML mapping'],
       ['params that are not values', lessonMarkdown('A', 'params: { holdMs: [1, 2] }\n'), '"params" must map names to numbers, strings or booleans'],
+      ['usesFeed that is not a boolean', lessonMarkdown('A', 'usesFeed: "no"\n'), '"usesFeed" must be true or false'],
       [
         'a control bound to an undeclared parameter',
         lessonMarkdown('A', 'controls: [{ kind: number, param: holdMs, label: Hold, min: 0, max: 1, step: 1 }]\n'),

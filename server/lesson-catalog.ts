@@ -12,6 +12,8 @@ export interface LessonEntry extends LessonSummary {
   scenario: Scenario;
   /** The first feed value, if the lesson sets one. */
   feed?: unknown;
+  /** False for a lesson that does not show the feed (a chat): no feed lane, no feed controls. */
+  usesFeed: boolean;
   controls: LessonControl[];
   options: ClientOptions;
   /** The lesson's server parameters and their defaults. */
@@ -57,6 +59,7 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
     const problem = controlProblem(control, params, clients);
     if (problem) fail(`control "${control?.label}": ${problem}`);
   }
+  if (front.usesFeed !== undefined && typeof front.usesFeed !== 'boolean') fail('"usesFeed" must be true or false');
   const fix = front.fix as LessonFix | undefined;
   if (fix !== undefined && !(typeof fix?.from === 'string' && typeof fix.to === 'string' && typeof fix.title === 'string')) {
     fail('"fix" must be { from: <function name>, to: <function name>, title: <tab label> }');
@@ -71,6 +74,7 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
     clientPath: join(dir, 'client.ts'),
     scenario,
     feed: front.feed,
+    usesFeed: front.usesFeed !== false,
     controls,
     options,
     params,

@@ -143,6 +143,7 @@ async function renderDetail(entry: LessonEntry, live: () => Pick<LessonDetail, '
     controls: entry.controls,
     options: entry.options,
     clients: entry.clients,
+    usesFeed: entry.usesFeed,
     ...live(),
   };
 }

@@ -246,19 +246,25 @@ describe('layoutTimeline', () => {
       expect(layout(events).bars.map((b) => [b.classes, b.x2, b.open])).toEqual([[['stream', 'closed-by-client'], 400, false]]);
     });
 
-    it('tells WebSocket frame directions apart and labels the close code', () => {
+    it('tells WebSocket frame directions apart, draws each frame on the client\'s lane too, never merges a ping into a text frame, and labels the close code', () => {
       const events = trace(
         { kind: 'ws-open', t: 1100, lane: 'server', conn: 'w1', client: 'a', url: '/chat', headers: {}, bytes: 129 },
         { kind: 'ws-frame', t: 1200, lane: 'server', conn: 'w1', client: 'a', direction: 'in', opcode: 'text', bytes: 20, length: 13, masked: true, fragments: 1, text: '{"text":"hi"}' },
         { kind: 'ws-frame', t: 1201, lane: 'server', conn: 'w1', client: 'a', direction: 'out', opcode: 'text', bytes: 40, length: 38, masked: false, fragments: 1 },
         { kind: 'ws-frame', t: 1300, lane: 'server', conn: 'w1', client: 'a', direction: 'out', opcode: 'ping', bytes: 2, length: 0, masked: false, fragments: 1 },
+        { kind: 'ws-frame', t: 1300, lane: 'server', conn: 'w1', client: 'a', direction: 'out', opcode: 'text', bytes: 40, length: 38, masked: false, fragments: 1 },
         { kind: 'ws-close', t: 1400, lane: 'server', conn: 'w1', client: 'a', code: 1000, reason: 'bye', by: 'client', durationMs: 300 },
       );
       const result = layout(events);
-      expect(result.ticks.map((t) => [t.key, t.direction, t.classes, t.x])).toEqual([
-        ['frame:2', 'in', ['frame', 'in', 'op-text'], 200],
-        ['frame:3', 'out', ['frame', 'out', 'op-text'], 201],
-        ['frame:4', 'out', ['frame', 'out', 'op-ping'], 300],
+      expect(result.ticks.map((t) => [t.key, t.direction, t.classes, t.x, t.lane])).toEqual([
+        ['frame:2', 'in', ['frame', 'in', 'op-text'], 200, 1],
+        ['frame:2:client', 'in', ['frame', 'in', 'op-text', 'client-side'], 200, 2],
+        ['frame:3', 'out', ['frame', 'out', 'op-text'], 201, 1],
+        ['frame:3:client', 'out', ['frame', 'out', 'op-text', 'client-side'], 201, 2],
+        ['frame:4', 'out', ['frame', 'out', 'op-ping'], 300, 1],
+        ['frame:4:client', 'out', ['frame', 'out', 'op-ping', 'client-side'], 300, 2],
+        ['frame:5', 'out', ['frame', 'out', 'op-text'], 300, 1],
+        ['frame:5:client', 'out', ['frame', 'out', 'op-text', 'client-side'], 300, 2],
       ]);
       expect(result.bars.map((b) => [b.key, b.classes, b.label, b.x1, b.x2, b.lane])).toEqual([
         ['ws:w1', ['ws'], '1000 bye', 100, 400, 1],

@@ -597,6 +597,18 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   function layoutPoints(): void {
     const { points } = index;
     const lastTick = new Map<string, TimelineTick>();
+    /** Adds a tick, or counts it into the previous one of its group when they are closer than a few px. */
+    const addTick = (group: string, tick: TimelineTick) => {
+      const previous = lastTick.get(group);
+      if (previous && tick.x - previous.x < MERGE_PX) {
+        (previous.seqs as number[]).push(...tick.seqs);
+        previous.count = (previous.count ?? 1) + 1;
+        previous.label = `×${previous.count}`;
+        return;
+      }
+      lastTick.set(group, tick);
+      layout.ticks.push(tick);
+    };
     for (let i = lowerBound(points, lo); i < points.length && points[i]!.t <= hi; i++) {
       const event = points[i]!;
       const px = x(event.t);
@@ -608,34 +620,16 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
           const direction = event.kind === 'ws-frame' ? event.direction : 'out';
           const row = lane(event.lane);
           const slot = (event.conn === undefined ? undefined : index.connsById.get(event.conn)?.slot) ?? 0;
-          const group = `${kind}|${row}|${slot}|${direction}`;
-          const previous = lastTick.get(group);
-          if (previous && px - previous.x < MERGE_PX) {
-            (previous.seqs as number[]).push(event.seq);
-            previous.count = (previous.count ?? 1) + 1;
-            previous.label = `×${previous.count}`;
-            continue;
-          }
+          // Ping, pong and close are the point of drawing frames: they never merge into a text frame's tick.
+          const opcode = event.kind === 'ws-frame' ? event.opcode : '';
           const classes: string[] = [kind, direction];
           if (event.kind === 'ws-frame') classes.push(`op-${event.opcode}`);
           if (event.kind === 'client-message') classes.push(`type-${event.type === 'message' ? 'message' : 'named'}`);
-          const tick: TimelineTick = { kind, key: `${kind}:${event.seq}`, seqs: [event.seq], classes, x: px, lane: row, slot, direction };
-          lastTick.set(group, tick);
-          layout.ticks.push(tick);
+          addTick(`${kind}|${row}|${slot}|${direction}|${opcode}`, { kind, key: `${kind}:${event.seq}`, seqs: [event.seq], classes, x: px, lane: row, slot, direction });
           // A frame is on the client's socket too: draw it on the client's lane, over the mirrored bar.
           const client = event.kind === 'ws-frame' && event.client !== undefined ? laneIndex.get(clientLane(event.client)) : undefined;
           if (client !== undefined && client !== row) {
-            const mirrorGroup = `${group}|client`;
-            const last = lastTick.get(mirrorGroup);
-            if (last && px - last.x < MERGE_PX) {
-              (last.seqs as number[]).push(event.seq);
-              last.count = (last.count ?? 1) + 1;
-              last.label = `×${last.count}`;
-            } else {
-              const mirror: TimelineTick = { ...tick, key: `${kind}:${event.seq}:client`, seqs: [event.seq], classes: [...classes, 'client-side'], lane: client, slot: 0 };
-              lastTick.set(mirrorGroup, mirror);
-              layout.ticks.push(mirror);
-            }
+            addTick(`${kind}|${client}|0|${direction}|${opcode}|client`, { kind, key: `${kind}:${event.seq}:client`, seqs: [event.seq], classes: [...classes, 'client-side'], x: px, lane: client, slot: 0, direction });
           }
           break;
         }

@@ -136,11 +136,16 @@ describe('the SSE lesson through the workbench, as curl sees it', () => {
     expect((await traceOf(url, SLUG)).filter((e) => e.kind === 'error' && e.phase === 'proxy')).toHaveLength(1);
   });
 
-  it('refuses a drop for a client the lesson does not have', async () => {
+  it('refuses a drop for a client the lesson does not have, and takes one of a second browser tab (`a-2`)', async () => {
     const { url } = await startWorkbench();
-    const res = await fetch(`${url}/api/lessons/${SLUG}/drop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client: 'nobody' }) });
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: string }).error).toMatch(/one of the lesson's clients: a, b/);
+    const drop = (client: string) => fetch(`${url}/api/lessons/${SLUG}/drop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ client }) });
+    for (const client of ['nobody', 'nobody-2', 'a-', 'a-123']) {
+      const res = await drop(client);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/one of the lesson's clients: a, b/);
+    }
+    const secondTab = await drop('a-2');
+    expect([secondTab.status, await secondTab.json()]).toEqual([200, { dropped: 0 }]);
   });
 });
 

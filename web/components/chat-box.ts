@@ -44,7 +44,7 @@ export class ChatBox extends LitElement {
         list-style: none;
         margin: 0;
         padding: 0.25rem 0.4rem;
-        height: 7.5rem;
+        height: 5.6rem;
         overflow-y: auto;
         background: var(--wb-bg);
         border: 1px solid var(--wb-border);

@@ -78,13 +78,16 @@ export class LessonControls extends LitElement {
   /** Current scenario. */
   @property({ attribute: false }) scenario: Scenario = { kind: 'manual' };
 
+  /** Whether the lesson uses the feed: without it, no "Change the data now" and no "Data changes". */
+  @property({ attribute: false }) usesFeed = true;
+
   /** A race button waiting for its change to land. */
   @state() private _racing = false;
 
   override render() {
     const scenarioIndex = SCENARIOS.findIndex((s) => JSON.stringify(s.scenario) === JSON.stringify(this.scenario));
     return html`
-      <button class="change" @click=${() => this._call('POST', `feed/next`)}>Change the data now</button>
+      ${this.usesFeed ? html`<button class="change" @click=${() => this._call('POST', `feed/next`)}>Change the data now</button>` : nothing}
       ${this.controls.filter(isAction).map((control) => this._renderControl(control))}
       ${this.controls.filter((c) => !isAction(c)).map((control) => this._renderControl(control))}
       <label
@@ -104,13 +107,15 @@ export class LessonControls extends LitElement {
           ${SPEEDS.map((speed) => html`<option ?selected=${Math.abs(1 / speed - this.settings.timeScale) < 1e-9}>${speed}×</option>`)}
         </select></label
       >
-      <label
-        >Data changes
-        <select @change=${(e: Event) => this._put('scenario', SCENARIOS[(e.target as HTMLSelectElement).selectedIndex - (scenarioIndex === -1 ? 1 : 0)]?.scenario)}>
-          ${scenarioIndex === -1 ? html`<option selected>${describeScenario(this.scenario)}</option>` : nothing}
-          ${SCENARIOS.map((s, i) => html`<option ?selected=${i === scenarioIndex}>${s.label}</option>`)}
-        </select></label
-      >
+      ${this.usesFeed
+        ? html`<label
+            >Data changes
+            <select @change=${(e: Event) => this._put('scenario', SCENARIOS[(e.target as HTMLSelectElement).selectedIndex - (scenarioIndex === -1 ? 1 : 0)]?.scenario)}>
+              ${scenarioIndex === -1 ? html`<option selected>${describeScenario(this.scenario)}</option>` : nothing}
+              ${SCENARIOS.map((s, i) => html`<option ?selected=${i === scenarioIndex}>${s.label}</option>`)}
+            </select></label
+          >`
+        : nothing}
     `;
   }
 

@@ -17,6 +17,7 @@ import { MAX_CHAT_LINES, type ChatSendEvent } from './chat-box.ts';
 import './code-panel.ts';
 import './event-timeline.ts';
 import './lesson-controls.ts';
+import './socket-wire-view.ts';
 import './stream-wire-view.ts';
 import './trace-table.ts';
 
@@ -254,7 +255,7 @@ export class LessonView extends LitElement {
     const clients = this._pageClients(detail);
     const stats = computeClientStats(events, clients.map((c) => c.id), this._live?.serverNow() ?? Date.now());
     const lanes: { lane: Lane; label: string }[] = [
-      { lane: 'feed', label: 'feed' },
+      ...(detail.usesFeed ? [{ lane: 'feed' as const, label: 'feed' }] : []),
       { lane: 'server', label: 'server' },
       ...clients.map((c) => ({ lane: clientLane(c.id), label: c.label })),
     ];
@@ -281,6 +282,7 @@ export class LessonView extends LitElement {
           <lesson-controls
             .slug=${detail.slug}
             .controls=${this._pageControls(detail.controls)}
+            .usesFeed=${detail.usesFeed}
             .options=${options}
             .settings=${detail.settings}
             .scenario=${detail.scenario}
@@ -329,6 +331,9 @@ export class LessonView extends LitElement {
           ${this._hasStreams(events)
             ? html`<stream-wire-view .events=${events} .origin=${origin} follow="/lessons/${detail.slug}/api/data" @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></stream-wire-view>`
             : nothing}
+          ${this._hasSockets(events)
+            ? html`<socket-wire-view .events=${events} .origin=${origin} follow="/lessons/${detail.slug}/api/chat" @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></socket-wire-view>`
+            : nothing}
           <code-panel .code=${detail.code} .activeLine=${this._activeLine ?? this._pinnedLine} .focusSteps=${step?.focus ?? []}></code-panel>
         </section>
       </main>
@@ -342,11 +347,13 @@ export class LessonView extends LitElement {
     >`;
     const chats = chat?.filter((line) => line.kind === 'chat').length ?? 0;
     return html`
-      ${s.sockets > 0
-        ? `${s.sockets} ${s.sockets === 1 ? 'socket' : 'sockets'} · ${s.frames} frames · ${s.reconnects} reconnects ·`
-        : s.streams > 0
-          ? `${s.streams} ${s.streams === 1 ? 'stream' : 'streams'} · ${s.messages} events received · ${s.reconnects} reconnects ·`
-          : `${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·`}
+      ${[
+        s.sockets > 0 ? `${s.sockets} ${s.sockets === 1 ? 'socket' : 'sockets'} · ${s.frames} frames · ${s.reconnects} reconnects ·` : '',
+        s.streams > 0 ? `${s.streams} ${s.streams === 1 ? 'stream' : 'streams'} · ${s.messages} events received · ${s.reconnects} reconnects ·` : '',
+        s.requests > 0 || (s.sockets === 0 && s.streams === 0)
+          ? `${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·`
+          : '',
+      ].join(' ')}
       ${chat ? formatBytes(s.wireBytes) : formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing} · ${rate}
       ${chat && chats > 0
         ? html` · <strong class="per-message" title="every byte both ways (handshakes, headers, frames, pings) ÷ chat messages received">${formatBytes(s.wireBytes / chats)} per chat message</strong>`
@@ -372,6 +379,12 @@ export class LessonView extends LitElement {
   private _streams = false;
   private _hasStreams(events: readonly TraceEvent[]): boolean {
     return (this._streams ||= events.some((e) => e.kind === 'stream-open'));
+  }
+
+  /** Whether the lesson has opened a WebSocket (then the socket wire view shows); once true, it stays. */
+  private _sockets = false;
+  private _hasSockets(events: readonly TraceEvent[]): boolean {
+    return (this._sockets ||= events.some((e) => e.kind === 'ws-open'));
   }
 
   private readonly _onHover = (e: TimelineHoverEvent) => (this._activeLine = e.source);
