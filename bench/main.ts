@@ -12,6 +12,7 @@ import { measureFeedToDrawing } from './feed-to-drawing.ts';
 import { DEFAULT_SEED, measureBatching, measureMissedUpdates } from './long-polling.ts';
 import { median, percentile, round1 } from './stats.ts';
 import { measureWireBytesPerUpdate, type TechniqueFigures } from './wire-bytes.ts';
+import { measureChat, type ChatTransportFigures } from './websocket-chat.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seed: { type: 'string', default: String(DEFAULT_SEED) } } });
 const rounds = values.quick ? 2 : 5;
@@ -62,6 +63,19 @@ try {
     ].join('\n'),
   );
 
+  const chat = await measureChat({ quick: values.quick });
+  const chatLine = (name: string, t: ChatTransportFigures) =>
+    `  ${name.padEnd(28)} ${String(Math.round(t.bytesPerMessage)).padStart(5)} B/message (in ${Math.round(t.readPerMessage)}, out ${Math.round(t.writtenPerMessage)}), ` +
+    `${t.requests} requests, Ada → Bob p50 ${round1(t.roundTripP50Ms)} ms, p95 ${round1(t.roundTripP95Ms)} ms`;
+  console.log(
+    [
+      `chat, ${chat.messages} messages from Ada to Bob ${chat.gapMs} ms apart, the lesson's server.ts and client.ts, server socket counters both ways:`,
+      chatLine('WebSocket', chat.websocket),
+      chatLine('long-poll fallback (cursor)', chat.longPoll),
+      `  long polling ÷ WebSocket ${round2(chat.longPollVsWebSocketBytes)}× the bytes per message`,
+    ].join('\n'),
+  );
+
   console.log(
     JSON.stringify({
       coldReadyMs: Math.round(median(cold.map((c) => c.readyMs))),
@@ -86,6 +100,11 @@ try {
       shortPollBytesPerUpdate: Math.round(wire.shortPoll.bytesPerUpdate),
       sseVsShortPollBytes: round2(wire.sseVsShortPollBytes),
       sseVsLongPollBytes: round2(wire.sseVsLongPollBytes),
+      chatWebSocketBytesPerMessage: Math.round(chat.websocket.bytesPerMessage),
+      chatLongPollBytesPerMessage: Math.round(chat.longPoll.bytesPerMessage),
+      chatLongPollVsWebSocketBytes: round2(chat.longPollVsWebSocketBytes),
+      chatWebSocketRoundTripP50Ms: round1(chat.websocket.roundTripP50Ms),
+      chatLongPollRoundTripP50Ms: round1(chat.longPoll.roundTripP50Ms),
     }),
   );
 } finally {
