@@ -21,6 +21,12 @@ describe('computeClientStats', () => {
     expect(a).toMatchObject({ requests: 4, maxInFlight: 3 });
   });
 
+  it('counts requests in flight per endpoint: a POST beside a held poll is not a pile-up', () => {
+    const post = at({ kind: 'client-request', lane: 'client:a', client: 'a', conn: 'p', t: 10, method: 'POST', url: '/chat/send?name=A' });
+    const [a] = computeClientStats([request('a', 'poll', 0), post, response('a', 'p', 20)], ['a'], 30);
+    expect(a).toMatchObject({ requests: 2, maxInFlight: 1 });
+  });
+
   it('stops counting a request the page cancelled as in flight', () => {
     const cancel = (client: string, conn: string, t: number) => at({ kind: 'client-abort', lane: `client:${client}`, client, conn, t });
     const events = [request('a', '1', 0), cancel('a', '1', 5), request('a', '2', 10), response('a', '2', 30), request('a', '3', 40)];

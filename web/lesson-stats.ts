@@ -27,7 +27,7 @@ export interface ClientStats {
   requestsPerSec: number;
   /** Answer bytes (and WebSocket frame bytes, both ways) per second over the last `RATE_WINDOW_MS`. */
   bytesPerSec: number;
-  /** Most requests this client had in flight at once. */
+  /** Most requests this client had in flight at once to one endpoint (method and path). */
   maxInFlight: number;
   /** Median age of the value when shown, ms. */
   medianStaleMs?: number;
@@ -48,6 +48,7 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
   const stats = new Map(clients.map((client) => [client, emptyStats(client)]));
   const stale = new Map<string, number[]>();
   const inFlight = new Map<string, number>();
+  const inFlightKey = new Map<string, string>();
   const socketsCreated = new Map<string, number>();
   const fullBytes = new Map<string, { sum: number; n: number }>();
   const notModified = new Map<string, { sum: number; n: number }>();
@@ -62,15 +63,20 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
       case 'client-request': {
         s.requests++;
         if (recent(e)) s.requestsPerSec++;
-        const n = (inFlight.get(s.client) ?? 0) + 1;
-        inFlight.set(s.client, n);
+        // Per endpoint: a chat's POST beside its held poll is not a pile-up; a second poll of the same URL is.
+        const key = `${s.client} ${e.method} ${e.url.split('?')[0]}`;
+        inFlightKey.set(e.conn, key);
+        const n = (inFlight.get(key) ?? 0) + 1;
+        inFlight.set(key, n);
         s.maxInFlight = Math.max(s.maxInFlight, n);
         break;
       }
       case 'client-response':
-      case 'client-abort':
-        inFlight.set(s.client, Math.max(0, (inFlight.get(s.client) ?? 0) - 1));
+      case 'client-abort': {
+        const key = inFlightKey.get(e.conn);
+        if (key !== undefined) inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) - 1));
         break;
+      }
       case 'http-request':
         s.wireBytes += e.bytes;
         break;

@@ -271,6 +271,18 @@ describe('layoutTimeline', () => {
         ['ws:w1:client', ['ws', 'client-side'], '1000 bye', 100, 400, 2],
       ]);
     });
+    it('labels a WebSocket bar with as much of its close as fits: code and reason, the code alone, or nothing', () => {
+      const socket = (conn: string, t1: number, t2: number) => [
+        { kind: 'ws-open', t: t1, lane: 'server', conn, url: '/chat', headers: {}, bytes: 129 },
+        { kind: 'ws-close', t: t2, lane: 'server', conn, code: 1006, reason: 'dropped from the page', durationMs: t2 - t1 },
+      ] as const;
+      const events = trace(...socket('long', 1000, 1400), ...socket('short', 1500, 1550), ...socket('sliver', 1600, 1610));
+      expect(layout(events).bars.map((b) => [b.key, b.label])).toEqual([
+        ['ws:long', '1006 dropped from the page'],
+        ['ws:short', '1006'],
+        ['ws:sliver', undefined],
+      ]);
+    });
   });
 
   describe('markers', () => {

@@ -531,7 +531,10 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
         const classes: string[] = [kind];
         if (!close) classes.push(r.cutAt === undefined ? 'open' : 'cut');
         if (r.streamClose) classes.push(`closed-by-${r.streamClose.by}`);
-        const label = r.wsClose ? `${r.wsClose.code}${r.wsClose.reason ? ` ${r.wsClose.reason}` : ''}` : undefined;
+        // The close code and reason, as much as fits over the bar: the code alone on a short one.
+        const closeLabel = r.wsClose ? `${r.wsClose.code}${r.wsClose.reason ? ` ${r.wsClose.reason}` : ''}` : undefined;
+        const room = x(end) - x(connection.t);
+        const label = closeLabel && closeLabel.length * LABEL_CHAR_PX <= room ? closeLabel : r.wsClose && 4 * LABEL_CHAR_PX <= room ? String(r.wsClose.code) : undefined;
         const base = {
           kind,
           seqs: [connection.seq, ...seqsOf(close)],

@@ -223,7 +223,7 @@ export class EventTimeline extends LitElement {
         fill: var(--wb-accent);
         opacity: 0.45;
       }
-      .client-side .body {
+      .bar.client-side .body {
         opacity: 0.3;
       }
       .showing .body {
@@ -266,7 +266,7 @@ export class EventTimeline extends LitElement {
       }
       .frame.op-ping .body,
       .frame.op-pong .body {
-        opacity: 0.6;
+        fill: var(--wb-held);
       }
       .frame.op-close .body {
         fill: var(--wb-error);

@@ -198,6 +198,8 @@ export class LessonView extends LitElement {
   private readonly _tabLock = new AbortController();
   private _startedFor?: string;
   private _tabClaim?: number;
+  /** Counts client starts, so that only the newest one starts clients. */
+  private _runs = 0;
   private readonly _onHashChange = () => (this._step = stepFromHash());
 
   private readonly _lesson = new Task(this, {
@@ -346,21 +348,20 @@ export class LessonView extends LitElement {
       >${s.requests === 0 && (s.streams > 0 || s.sockets > 0) ? '' : `${formatRate(s.requestsPerSec)} req/s, `}${formatBytes(s.bytesPerSec)}/s</span
     >`;
     const chats = chat?.filter((line) => line.kind === 'chat').length ?? 0;
-    return html`
-      ${[
-        s.sockets > 0 ? `${s.sockets} ${s.sockets === 1 ? 'socket' : 'sockets'} · ${s.frames} frames · ${s.reconnects} reconnects ·` : '',
-        s.streams > 0 ? `${s.streams} ${s.streams === 1 ? 'stream' : 'streams'} · ${s.messages} events received · ${s.reconnects} reconnects ·` : '',
-        s.requests > 0 || (s.sockets === 0 && s.streams === 0)
-          ? `${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'} ·`
-          : '',
-      ].join(' ')}
-      ${chat ? formatBytes(s.wireBytes) : formatBytes(s.bytes)}${s.bytesSaved ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>` : nothing} · ${rate}
-      ${chat && chats > 0
+    const counts = [
+      s.sockets > 0 ? `${s.sockets} ${s.sockets === 1 ? 'socket' : 'sockets'} · ${s.frames} frames · ${s.reconnects} reconnects` : '',
+      s.streams > 0 ? `${s.streams} ${s.streams === 1 ? 'stream' : 'streams'} · ${s.messages} events received · ${s.reconnects} reconnects` : '',
+      s.requests > 0 || (s.sockets === 0 && s.streams === 0)
+        ? `${s.requests} requests · ${Object.entries(s.statuses).map(([status, n]) => `${n}× ${status}`).join(', ') || 'no answers yet'}`
+        : '',
+    ].filter(Boolean);
+    return html`${counts.join(' · ')} · ${chat ? formatBytes(s.wireBytes) : formatBytes(s.bytes)}${s.bytesSaved
+        ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>`
+        : nothing} · ${rate}${chat && chats > 0
         ? html` · <strong class="per-message" title="every byte both ways (handshakes, headers, frames, pings) ÷ chat messages received">${formatBytes(s.wireBytes / chats)} per chat message</strong>`
-        : nothing}
-      ${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}
-      ${s.maxInFlight > 1 ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>` : nothing}
-    `;
+        : nothing}${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}${s.maxInFlight > 1
+        ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>`
+        : nothing}`;
   }
 
   /** The lesson's clients as this tab runs them: in a second tab of the lesson, `ada-2` labelled "Ada 2". */
@@ -400,9 +401,12 @@ export class LessonView extends LitElement {
     const detail = this._detail;
     const live = this._live;
     if (!detail || !live) return;
+    const run = ++this._runs;
     try {
       const start = await loadLessonClient(detail.slug);
       this._tab = this._tabClaim ??= await claimTabNumber(`lesson:${detail.slug}`, this._tabLock.signal);
+      // Restarted (new options) while this start was loading: the newer start runs the clients.
+      if (run !== this._runs) return;
       const options = this._options ?? detail.options;
       for (const client of this._pageClients(detail)) {
         const { context, stop } = createClientContext({
