@@ -233,10 +233,9 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
           (proc) =>
             new Promise<void>((resolve) => {
               if (proc.child.exitCode !== null || proc.child.signalCode !== null) return resolve();
-              proc.retiring = true;
               proc.child.once('exit', () => resolve());
-              proc.child.kill('SIGTERM');
-              setTimeout(() => proc.child.kill('SIGKILL'), RETIRE_GRACE_MS).unref();
+              // As a retired version goes: the lesson's signal aborts, so it can close its sockets (1001) first.
+              retire(proc);
             }),
         ),
       );

@@ -85,6 +85,9 @@ process.on('disconnect', () => {
   server.closeIdleConnections();
   setTimeout(() => process.exit(0), 1_000).unref();
 });
+// Ctrl-C in a terminal reaches the whole process group; the workbench ends this runner itself (a
+// disconnect, above), so that the lesson can still close its sockets with 1001.
+process.on('SIGINT', () => {});
 process.on('uncaughtException', (error) => {
   reportRuntimeError(error);
   flushTrace();

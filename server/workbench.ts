@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,6 +46,9 @@ let workbenches = 0;
 /** The nginx stand-in's idle timeout (nginx's own `proxy_read_timeout` is 60 s; shorter, so a class does not wait a minute). */
 const NGINX_IDLE_TIMEOUT_MS = 10_000;
 
+/** How long a closing workbench lets WebSockets finish their close handshakes, ms. */
+const UPGRADED_GRACE_MS = 1_000;
+
 /** Assembles the workbench (nothing listens until `listen`). */
 export async function createWorkbench({
   root,
@@ -89,6 +93,13 @@ export async function createWorkbench({
       })
     : () => {};
 
+  // Upgraded sockets are no longer the HTTP server's to close, but it waits for them: track them.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+  });
+
   let closing: Promise<void> | undefined;
   return {
     server,
@@ -115,6 +126,13 @@ export async function createWorkbench({
         proxy.close();
         nginx.close();
         await Promise.all([...hosts.values()].map((host) => host.close()));
+        // The lessons said goodbye (a 1001 from their runners) and so did the pages: give the close
+        // frames a moment to cross the proxy, then cut what is left (a peer that never reads).
+        await Promise.race([
+          Promise.all([...upgraded].map((socket) => new Promise((resolve) => socket.once('close', resolve)))),
+          new Promise((resolve) => setTimeout(resolve, UPGRADED_GRACE_MS).unref()),
+        ]);
+        for (const socket of upgraded) socket.destroy();
         await frontend.close();
         await closed;
         await rm(buildRoot, { recursive: true, force: true });

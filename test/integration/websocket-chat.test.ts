@@ -250,6 +250,20 @@ describe('the WebSocket chat through the workbench', () => {
     await waitFor(() => lines.some((line) => line.kind === 'chat' && line.text === 'back again' && line.from === 'Ada'), { what: 'the chat echoed' });
   });
 
+  it('closes the workbench with chat sockets open: 1001 to a reader, and the connection of a peer that never reads cut', async () => {
+    const { workbench, url } = await startWorkbench();
+    const peer = await enter(url, 'Peer');
+    const stalled = await stalledPeer(url, 'Stalled');
+    cleanup.push(() => stalled.destroy());
+    await peer.next((m) => m.type === 'presence' && m.here.includes('Stalled'), 'both in the room');
+    await workbench.close();
+    expect(await peer.closed).toEqual({ code: 1001, reason: 'server restarting' }); // the lesson said goodbye before its runner went
+    // The workbench ended the stalled one's connection: reading now drains it to the end.
+    const stalledGone = new Promise((resolve) => stalled.once('close', resolve));
+    stalled.resume();
+    await stalledGone;
+  });
+
   it('carries the same room over the long-poll fallback, both ways, with a cursor', async () => {
     const { url } = await startWorkbench();
     const ada = await enter(url, 'Ada');

@@ -1,10 +1,9 @@
 import { Task, TaskStatus } from '@lit/task';
-import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { css, html, nothing, type TemplateResult } from 'lit';
+import { customElement } from 'lit/decorators.js';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { TraceEvent } from '../../lessons/trace-event.ts';
-import { TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import {
   buildSocketWire,
   closeCodeMeaning,
@@ -18,8 +17,8 @@ import {
 } from '../socket-wire.ts';
 import { escapeWireText } from '../stream-wire.ts';
 import { theme } from '../theme.ts';
-import { findEventBySeq } from '../timeline-layout.ts';
 import { formatBytes, formatDuration, formatRelativeTime } from '../timeline-format.ts';
+import { WireView, wireViewStyles } from './wire-view.ts';
 
 /** Frames rendered at most; earlier ones are counted, not drawn. */
 export const MAX_FRAMES = 300;
@@ -40,46 +39,21 @@ const DIRECTIONS = { in: 'client → server', out: 'server → client' } as cons
  * @cssprop --socket-wire-control - Colour of ping and pong frames. @default var(--wb-held)
  */
 @customElement('socket-wire-view')
-export class SocketWireView extends LitElement {
+export class SocketWireView extends WireView<SocketSummary, SocketWire> {
   static override styles = [
     theme,
+    wireViewStyles,
     css`
       :host {
-        display: block;
-        container-type: inline-size;
-        border: 1px solid var(--wb-border);
-        border-radius: var(--wb-radius);
-        background: var(--wb-bg);
-        font-size: 14px;
         --socket-wire-in: var(--wb-client);
         --socket-wire-out: var(--wb-server);
         --socket-wire-control: var(--wb-held);
         --socket-wire-close: var(--wb-reload);
       }
-      .head {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 0.4rem 0.8rem;
-        padding: 0.5rem 0.7rem;
-        border-bottom: 1px solid var(--wb-border);
-      }
-      .head h3 {
-        margin: 0;
-        font-size: 14px;
-        font-weight: 600;
-      }
-      .head select {
-        max-width: 100%;
-        min-width: 0;
-        font-size: 13px;
-      }
       .totals {
         display: flex;
         flex-wrap: wrap;
         gap: 0.2rem 0.8rem;
-        color: var(--wb-muted);
-        font-size: 13px;
         font-variant-numeric: tabular-nums;
       }
       .totals .in {
@@ -97,8 +71,6 @@ export class SocketWireView extends LitElement {
         overflow: auto;
         overscroll-behavior: contain;
       }
-      .empty,
-      .hidden-note,
       .legend,
       .nothing {
         margin: 0;
@@ -279,11 +251,6 @@ export class SocketWireView extends LitElement {
       }
 
       /* Frames. */
-      ol {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-      }
       .frame,
       .close,
       .still-open {
@@ -295,9 +262,6 @@ export class SocketWireView extends LitElement {
         border-top: 1px solid var(--wb-border);
         border-left: 3px solid transparent;
         font-variant-numeric: tabular-nums;
-      }
-      ol > :first-child {
-        border-top: none;
       }
       .frame,
       .close {
@@ -488,57 +452,28 @@ export class SocketWireView extends LitElement {
     `,
   ];
 
-  /** The trace, ordered by seq. Owned by the parent; never mutated here. */
-  @property({ attribute: false }) events: readonly TraceEvent[] = [];
-
-  /** Server ms shown as time zero (defaults to the first event's time). */
-  @property({ type: Number }) origin?: number;
-
-  /** When no socket is picked, follow the newest socket whose URL path is this (e.g. `/lessons/websocket/api/chat`), else the newest of all. */
-  @property() follow?: string;
-
-  /** When set, only the sockets of this browser client are listed. */
-  @property() client?: string;
-
-  /** The socket to show, by conn; when unset (or unknown), the one `follow` picks. */
-  @property() conn?: string;
-
-  // The socket the reader picked in the list; cleared when the parent sets `conn` or `client`.
-  @state() private _pickedConn?: string;
-  @state() private _selectedSeq?: number;
-
-  private _sockets: SocketSummary[] = [];
-  private _wire?: SocketWire;
-  private _stickToBottom = true;
-  private _focusHoverSeq?: number;
-
   // The server's accept is checked in the page: Web Crypto's digest is asynchronous.
   private readonly _expectedAccept = new Task(this, {
     task: async ([key]) => (key === undefined ? undefined : expectedAccept(key)),
     args: () => [this._wire?.upgrade ? this._wire.request?.key : undefined] as const,
   });
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('conn') || changed.has('client')) this._pickedConn = undefined;
-    if (changed.has('events') || changed.has('client')) {
-      const sockets = listSockets(this.events);
-      this._sockets = this.client === undefined ? sockets : sockets.filter((s) => s.client === this.client);
-    }
-    const previous = this._wire?.conn;
-    const conn = this._shownConn();
-    // Hovers, selections and the accept check leave the transcript as it is: nothing to rebuild, nowhere to scroll.
-    this._stickToBottom = false;
-    if (!changed.has('events') && conn === previous) return;
-    this._wire = conn === undefined ? undefined : buildSocketWire(this.events, conn);
-    const scroller = this.renderRoot.querySelector?.('.scroller');
-    // Follow new frames only while the reader is at the bottom; a newly shown socket starts there.
-    this._stickToBottom = conn !== previous || !scroller || scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 8;
+  protected override _listConns(events: readonly TraceEvent[]): SocketSummary[] {
+    return listSockets(events);
   }
 
-  protected override updated(): void {
-    if (!this._stickToBottom) return;
-    const scroller = this.renderRoot.querySelector('.scroller');
-    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+  /** `follow` picks a socket whose URL path is it. */
+  protected override _follows(socket: SocketSummary, follow: string): boolean {
+    return socket.path === follow;
+  }
+
+  protected override _buildWire(events: readonly TraceEvent[], conn: string): SocketWire | undefined {
+    return buildSocketWire(events, conn);
+  }
+
+  protected override _describeConn(socket: SocketSummary, origin: number): string {
+    const frames = `${socket.frames} ${socket.frames === 1 ? 'frame' : 'frames'}`;
+    return `${socket.client ?? 'no client'} · ${socket.path || socket.conn} · ${formatRelativeTime(socket.openedAt - origin)} · ${socket.status} · ${frames}`;
   }
 
   override render() {
@@ -550,7 +485,7 @@ export class SocketWireView extends LitElement {
     const hidden = Math.max(0, wire.frames.length - MAX_FRAMES);
     const frames = hidden > 0 ? wire.frames.slice(hidden) : wire.frames;
     const hasControl = wire.frames.some((f) => f.control);
-    return html`${this._renderHead(wire, origin)}
+    return html`${this._renderHead(wire, origin, { label: 'WebSocket connection', noun: 'socket' }, renderTotals(wire))}
       <div class="scroller">
         ${this._renderHandshake(wire, origin)}
         ${hasControl
@@ -571,33 +506,6 @@ export class SocketWireView extends LitElement {
         </ol>
         ${wire.upgrade && wire.frames.length === 0 && !wire.close ? html`<p class="nothing">Open, no frame sent yet.</p>` : nothing}
       </div>`;
-  }
-
-  private _renderHead(wire: SocketWire, origin: number): TemplateResult {
-    const following = this._pickedConn === undefined && (this.conn === undefined || !this._sockets.some((s) => s.conn === this.conn));
-    const { in: inbound, out } = wire.totals;
-    const bytes = inbound.bytes + out.bytes;
-    const overhead = bytes - inbound.payload - out.payload;
-    const handshake = (wire.request?.bytes ?? 0) + (wire.upgrade?.bytes ?? wire.refusal?.bytes ?? 0);
-    return html`<div class="head">
-      <h3>On the wire</h3>
-      <select aria-label="WebSocket connection" @change=${this._onPick}>
-        <option value="" ?selected=${following}>${this.follow ? `Newest ${this.follow.split('/').at(-1)} socket` : 'Newest socket'} (follows new ones)</option>
-        ${this._sockets.map((s) => html`<option value=${s.conn} ?selected=${!following && s.conn === wire.conn}>${describeSocket(s, origin)}</option>`)}
-      </select>
-      <span class="totals">
-        <span class="in" title="Frames the client sent"
-          >→ server <strong>${inbound.frames}</strong> ${inbound.frames === 1 ? 'frame' : 'frames'}, ${formatBytes(inbound.bytes)}</span
-        >
-        <span class="out" title="Frames the server sent"
-          >→ client <strong>${out.frames}</strong> ${out.frames === 1 ? 'frame' : 'frames'}, ${formatBytes(out.bytes)}</span
-        >
-        <span class="overhead" title="Frame bytes that are not payload: frame headers and the client's mask keys"
-          >overhead <strong>${formatBytes(overhead)}</strong>${bytes > 0 ? ` (${Math.round((overhead / bytes) * 100)}%)` : ''}</span
-        >
-        ${handshake > 0 ? html`<span class="handshake-bytes" title="The HTTP upgrade request and its answer">handshake ${formatBytes(handshake)}</span>` : nothing}
-      </span>
-    </div>`;
   }
 
   private _renderHandshake(wire: SocketWire, origin: number): TemplateResult {
@@ -712,12 +620,6 @@ export class SocketWireView extends LitElement {
       data-opcode=${frame.opcode}
       data-length=${frame.length}
       aria-selected=${String(frame.seq === this._selectedSeq)}
-      @mouseenter=${() => this._hover(frame.seq)}
-      @mouseleave=${() => this._hover(undefined)}
-      @focus=${(e: FocusEvent) => this._onFocus(e, frame.seq)}
-      @blur=${() => this._onBlur(frame.seq)}
-      @click=${() => this._select(frame.seq)}
-      @keydown=${(e: KeyboardEvent) => this._onKeyDown(e, frame.seq)}
     >
       <span class="time">${formatRelativeTime(frame.t - origin)}</span>
       <span class="direction">${DIRECTIONS[frame.direction]}</span>
@@ -746,12 +648,6 @@ export class SocketWireView extends LitElement {
         data-seq=${close.seq}
         data-code=${close.code}
         aria-selected=${String(close.seq === this._selectedSeq)}
-        @mouseenter=${() => this._hover(close.seq)}
-        @mouseleave=${() => this._hover(undefined)}
-        @focus=${(e: FocusEvent) => this._onFocus(e, close.seq)}
-        @blur=${() => this._onBlur(close.seq)}
-        @click=${() => this._select(close.seq)}
-        @keydown=${(e: KeyboardEvent) => this._onKeyDown(e, close.seq)}
       >
         <span class="time">${formatRelativeTime(close.t - origin)}</span>
         <span class="what">
@@ -777,70 +673,29 @@ export class SocketWireView extends LitElement {
       data-seq=${seq}
       data-status=${data.status ?? nothing}
       aria-selected=${String(seq === this._selectedSeq)}
-      @mouseenter=${() => this._hover(seq)}
-      @mouseleave=${() => this._hover(undefined)}
-      @focus=${(e: FocusEvent) => this._onFocus(e, seq)}
-      @blur=${() => this._onBlur(seq)}
-      @click=${() => this._select(seq)}
-      @keydown=${(e: KeyboardEvent) => this._onKeyDown(e, seq)}
     >
       ${content}
     </div>`;
   }
+}
 
-  /** The conn shown: the reader's pick, else `conn` when it is listed, else the newest socket on `follow`, else the newest of all. */
-  private _shownConn(): string | undefined {
-    const listed = (conn: string | undefined) => conn !== undefined && this._sockets.some((s) => s.conn === conn);
-    if (listed(this._pickedConn)) return this._pickedConn;
-    if (listed(this.conn)) return this.conn;
-    const followed = this.follow === undefined ? undefined : this._sockets.findLast((s) => s.path === this.follow);
-    return (followed ?? this._sockets.at(-1))?.conn;
-  }
-
-  private _onPick(e: Event): void {
-    const value = (e.target as HTMLSelectElement).value;
-    this._pickedConn = value === '' ? undefined : value;
-  }
-
-  private _hover(seq: number | undefined): void {
-    this.dispatchEvent(new TimelineHoverEvent(seq === undefined ? undefined : findEventBySeq(this.events, seq)));
-  }
-
-  // Focus stands in for the pointer only when it came without one (keyboard): a click focuses the
-  // row too, and must not replace the hover of the row under the pointer.
-  private _onFocus(e: FocusEvent, seq: number): void {
-    if ((e.currentTarget as Element).matches(':hover')) return;
-    this._focusHoverSeq = seq;
-    this._hover(seq);
-  }
-
-  private _onBlur(seq: number): void {
-    if (this._focusHoverSeq !== seq) return;
-    this._focusHoverSeq = undefined;
-    this._hover(undefined);
-  }
-
-  private _select(seq: number): void {
-    const unpin = seq === this._selectedSeq;
-    this._selectedSeq = unpin ? undefined : seq;
-    this.dispatchEvent(new TimelineSelectEvent(unpin ? undefined : findEventBySeq(this.events, seq)));
-  }
-
-  private _onKeyDown(e: KeyboardEvent, seq: number): void {
-    if (e.target !== e.currentTarget) return;
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      this._select(seq);
-    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      // The handshake, the frames and the close read as one transcript: the arrows walk through all of it.
-      const stops = [...this.renderRoot.querySelectorAll<HTMLElement>('.scroller [data-seq][tabindex]')];
-      const next = stops[stops.indexOf(e.currentTarget as HTMLElement) + (e.key === 'ArrowDown' ? 1 : -1)];
-      if (next) {
-        e.preventDefault();
-        next.focus();
-      }
-    }
-  }
+function renderTotals(wire: SocketWire): TemplateResult {
+  const { in: inbound, out } = wire.totals;
+  const bytes = inbound.bytes + out.bytes;
+  const overhead = bytes - inbound.payload - out.payload;
+  const handshake = (wire.request?.bytes ?? 0) + (wire.upgrade?.bytes ?? wire.refusal?.bytes ?? 0);
+  return html`<span class="totals">
+    <span class="in" title="Frames the client sent"
+      >→ server <strong>${inbound.frames}</strong> ${inbound.frames === 1 ? 'frame' : 'frames'}, ${formatBytes(inbound.bytes)}</span
+    >
+    <span class="out" title="Frames the server sent"
+      >→ client <strong>${out.frames}</strong> ${out.frames === 1 ? 'frame' : 'frames'}, ${formatBytes(out.bytes)}</span
+    >
+    <span class="overhead" title="Frame bytes that are not payload: frame headers and the client's mask keys"
+      >overhead <strong>${formatBytes(overhead)}</strong>${bytes > 0 ? ` (${Math.round((overhead / bytes) * 100)}%)` : ''}</span
+    >
+    ${handshake > 0 ? html`<span class="handshake-bytes" title="The HTTP upgrade request and its answer">handshake ${formatBytes(handshake)}</span>` : nothing}
+  </span>`;
 }
 
 // The key and the accept are coloured where they appear in the headers and in the proof below them.
@@ -906,11 +761,6 @@ function renderBrowserClose(wire: SocketWire): TemplateResult | typeof nothing {
       ? nothing
       : html`, <code>wasClean ${seen.wasClean}</code>`}.
   </p>`;
-}
-
-function describeSocket(socket: SocketSummary, origin: number): string {
-  const frames = `${socket.frames} ${socket.frames === 1 ? 'frame' : 'frames'}`;
-  return `${socket.client ?? 'no client'} · ${socket.path || socket.conn} · ${formatRelativeTime(socket.openedAt - origin)} · ${socket.status} · ${frames}`;
 }
 
 declare global {

@@ -1,9 +1,8 @@
-import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { css, html, nothing, type TemplateResult } from 'lit';
+import { customElement } from 'lit/decorators.js';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { TraceEvent } from '../../lessons/trace-event.ts';
-import { TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import {
   buildStreamWire,
   escapeWireText,
@@ -16,8 +15,8 @@ import {
   type WireStreamSummary,
 } from '../stream-wire.ts';
 import { theme } from '../theme.ts';
-import { findEventBySeq } from '../timeline-layout.ts';
 import { formatBytes, formatRelativeTime, formatStaleness } from '../timeline-format.ts';
+import { WireView, wireViewStyles } from './wire-view.ts';
 
 /** Blocks rendered at most; earlier ones are counted, not drawn. */
 export const MAX_BLOCKS = 300;
@@ -35,40 +34,13 @@ const RESPONSE_HEADERS = ['content-type', 'cache-control', 'x-accel-buffering'] 
  * @cssprop --stream-wire-warning - Colour of "not received". @default var(--wb-held)
  */
 @customElement('stream-wire-view')
-export class StreamWireView extends LitElement {
+export class StreamWireView extends WireView<WireStreamSummary, StreamWire> {
   static override styles = [
     theme,
+    wireViewStyles,
     css`
       :host {
-        display: block;
-        container-type: inline-size;
-        border: 1px solid var(--wb-border);
-        border-radius: var(--wb-radius);
-        background: var(--wb-bg);
-        font-size: 14px;
         --stream-wire-warning: var(--wb-held);
-      }
-      .head {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 0.4rem 0.8rem;
-        padding: 0.5rem 0.7rem;
-        border-bottom: 1px solid var(--wb-border);
-      }
-      .head h3 {
-        margin: 0;
-        font-size: 14px;
-        font-weight: 600;
-      }
-      .head select {
-        max-width: 100%;
-        min-width: 0;
-        font-size: 13px;
-      }
-      .totals {
-        color: var(--wb-muted);
-        font-size: 13px;
       }
       .totals .warn {
         color: var(--stream-wire-warning);
@@ -134,17 +106,6 @@ export class StreamWireView extends LitElement {
         overflow: auto;
         overscroll-behavior: contain;
       }
-      .hidden-note,
-      .empty {
-        margin: 0;
-        padding: 0.5rem 0.7rem;
-        color: var(--wb-muted);
-      }
-      ol {
-        list-style: none;
-        margin: 0;
-        padding: 0;
-      }
       .block,
       .close-row {
         display: grid;
@@ -152,9 +113,6 @@ export class StreamWireView extends LitElement {
         gap: 0.7rem;
         padding: 0.35rem 0.7rem;
         border-top: 1px solid var(--wb-border);
-      }
-      ol > :first-child {
-        border-top: none;
       }
       .block {
         cursor: pointer;
@@ -327,51 +285,23 @@ export class StreamWireView extends LitElement {
     `,
   ];
 
-  /** The trace, ordered by seq. Owned by the parent; never mutated here. */
-  @property({ attribute: false }) events: readonly TraceEvent[] = [];
-
-  /** Server ms shown as time zero (defaults to the first event's time). */
-  @property({ type: Number }) origin?: number;
-
-  /** The stream to show, by conn; when unset (or unknown), the most recently opened one. */
-  @property() conn?: string;
-
-  /** When set, only the streams of this browser client are listed. */
-  @property() client?: string;
-
-  /** When no stream is picked, follow the newest stream whose path starts with this (e.g. the lesson's feed stream), else the newest of all. */
-  @property() follow?: string;
-
-  // The stream the reader picked in the list; cleared when the parent sets `conn` or `client`.
-  @state() private _pickedConn?: string;
-  @state() private _selectedSeq?: number;
-
-  private _streams: WireStreamSummary[] = [];
-  private _wire?: StreamWire;
-  private _stickToBottom = true;
-  private _focusHoverSeq?: number;
-
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('conn') || changed.has('client')) this._pickedConn = undefined;
-    if (changed.has('events') || changed.has('client')) {
-      const streams = listStreams(this.events);
-      this._streams = this.client === undefined ? streams : streams.filter((s) => s.client === this.client);
-    }
-    const previous = this._wire?.conn;
-    const conn = this._shownConn();
-    // Hovers, selections and the rest leave the stream as it is: nothing to rebuild, nowhere to scroll.
-    this._stickToBottom = false;
-    if (!changed.has('events') && conn === previous) return;
-    this._wire = conn === undefined ? undefined : buildStreamWire(this.events, conn);
-    const scroller = this.renderRoot.querySelector?.('.scroller');
-    // Follow new chunks only while the reader is at the bottom; a newly shown stream starts there.
-    this._stickToBottom = conn !== previous || !scroller || scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 8;
+  protected override _listConns(events: readonly TraceEvent[]): WireStreamSummary[] {
+    return listStreams(events);
   }
 
-  protected override updated(): void {
-    if (!this._stickToBottom) return;
-    const scroller = this.renderRoot.querySelector('.scroller');
-    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+  /** `follow` picks a stream whose URL starts with it: its path, whatever the query. */
+  protected override _follows(stream: WireStreamSummary, follow: string): boolean {
+    return stream.url.startsWith(follow);
+  }
+
+  protected override _buildWire(events: readonly TraceEvent[], conn: string): StreamWire | undefined {
+    return buildStreamWire(events, conn);
+  }
+
+  protected override _describeConn(stream: WireStreamSummary, origin: number): string {
+    const state = stream.closedAt === undefined ? 'open' : 'closed';
+    const chunks = `${stream.chunks} ${stream.chunks === 1 ? 'chunk' : 'chunks'}`;
+    return `${stream.client ?? 'no client'} · ${stream.url || stream.conn} · ${formatRelativeTime(stream.openedAt - origin)} · ${state} · ${chunks}`;
   }
 
   override render() {
@@ -380,7 +310,7 @@ export class StreamWireView extends LitElement {
     const origin = this.origin ?? this.events[0]?.t ?? 0;
     const hidden = Math.max(0, wire.blocks.length - MAX_BLOCKS);
     const blocks = hidden > 0 ? wire.blocks.slice(hidden) : wire.blocks;
-    return html`${this._renderHead(wire, origin)} ${this._renderHttp(wire)}
+    return html`${this._renderHead(wire, origin, { label: 'Event stream', noun: 'stream' }, renderTotals(wire))} ${this._renderHttp(wire)}
       <div class="scroller">
         ${hidden > 0 ? html`<p class="hidden-note">${hidden} earlier ${hidden === 1 ? 'block' : 'blocks'} not shown</p>` : nothing}
         <ol aria-label="Chunks written to the stream">
@@ -403,25 +333,6 @@ export class StreamWireView extends LitElement {
         </ol>
         ${wire.blocks.length === 0 && !wire.close ? html`<p class="empty">Open, nothing written yet.</p>` : nothing}
       </div>`;
-  }
-
-  private _renderHead(wire: StreamWire, origin: number): TemplateResult {
-    const following = this._pickedConn === undefined && (this.conn === undefined || !this._streams.some((s) => s.conn === this.conn));
-    const events = wire.blocks.reduce((n, b) => n + b.events.length, 0);
-    const bytes = wire.blocks.reduce((n, b) => n + b.bytes, 0);
-    return html`<div class="head">
-      <h3>On the wire</h3>
-      <select aria-label="Event stream" @change=${this._onPick}>
-        <option value="" ?selected=${following}>${this.follow ? `Newest ${this.follow.split('/').at(-1)} stream` : 'Newest stream'} (follows new ones)</option>
-        ${this._streams.map(
-          (s) => html`<option value=${s.conn} ?selected=${!following && s.conn === wire.conn}>${describeStream(s, origin)}</option>`,
-        )}
-      </select>
-      <span class="totals"
-        >${wire.blocks.length} ${wire.blocks.length === 1 ? 'chunk' : 'chunks'} · ${formatBytes(bytes)} · ${events}
-        ${events === 1 ? 'event' : 'events'}${wire.undelivered > 0 ? html` · <span class="warn">${wire.undelivered} not received</span>` : nothing}</span
-      >
-    </div>`;
   }
 
   private _renderHttp(wire: StreamWire): TemplateResult {
@@ -452,12 +363,6 @@ export class StreamWireView extends LitElement {
       tabindex="0"
       data-seq=${block.seq}
       aria-selected=${String(block.seq === this._selectedSeq)}
-      @mouseenter=${() => this._hover(block.seq)}
-      @mouseleave=${() => this._hover(undefined)}
-      @focus=${(e: FocusEvent) => this._onFocus(e, block.seq)}
-      @blur=${() => this._onBlur(block.seq)}
-      @click=${() => this._select(block.seq)}
-      @keydown=${(e: KeyboardEvent) => this._onKeyDown(e, block.seq)}
     >
       <div class="meta">
         <span class="time">${formatRelativeTime(block.t - origin)}</span>
@@ -492,7 +397,10 @@ export class StreamWireView extends LitElement {
       class="received"
       title="When the browser's EventSource delivered it"
       @mouseenter=${() => this._hover(receivedSeq)}
-      @mouseleave=${() => this._hover(block.seq)}
+      @mouseleave=${(e: MouseEvent) => {
+        // Back onto its chunk: hover the chunk again. A move off the chunk as well is the chunk's own leave.
+        if ((e.currentTarget as Element).closest('.block')?.contains(e.relatedTarget as Node | null)) this._hover(block.seq);
+      }}
       @click=${(e: Event) => {
         e.stopPropagation();
         this._select(receivedSeq);
@@ -500,59 +408,15 @@ export class StreamWireView extends LitElement {
       >received ${formatRelativeTime(receivedAt - origin)} <span class="delay">(${formatStaleness(receivedAt - block.t)} after the write)</span></span
     >`;
   }
+}
 
-  /** The conn shown: the reader's pick, else `conn` when it is listed, else the newest listed stream. */
-  private _shownConn(): string | undefined {
-    const listed = (conn: string | undefined) => conn !== undefined && this._streams.some((s) => s.conn === conn);
-    if (listed(this._pickedConn)) return this._pickedConn;
-    if (listed(this.conn)) return this.conn;
-    const followed = this.follow === undefined ? undefined : this._streams.findLast((s) => s.url.startsWith(this.follow!));
-    return (followed ?? this._streams.at(-1))?.conn;
-  }
-
-  private _onPick(e: Event): void {
-    const value = (e.target as HTMLSelectElement).value;
-    this._pickedConn = value === '' ? undefined : value;
-  }
-
-  private _hover(seq: number | undefined): void {
-    this.dispatchEvent(new TimelineHoverEvent(seq === undefined ? undefined : findEventBySeq(this.events, seq)));
-  }
-
-  // Focus stands in for the pointer only when it came without one (keyboard): a click focuses the
-  // block too, and must not replace the hover of the cell under the pointer.
-  private _onFocus(e: FocusEvent, seq: number): void {
-    if ((e.currentTarget as Element).matches(':hover')) return;
-    this._focusHoverSeq = seq;
-    this._hover(seq);
-  }
-
-  private _onBlur(seq: number): void {
-    if (this._focusHoverSeq !== seq) return;
-    this._focusHoverSeq = undefined;
-    this._hover(undefined);
-  }
-
-  private _select(seq: number): void {
-    const unpin = seq === this._selectedSeq;
-    this._selectedSeq = unpin ? undefined : seq;
-    this.dispatchEvent(new TimelineSelectEvent(unpin ? undefined : findEventBySeq(this.events, seq)));
-  }
-
-  private _onKeyDown(e: KeyboardEvent, seq: number): void {
-    if (e.target !== e.currentTarget) return;
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      this._select(seq);
-    } else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      const row = e.currentTarget as HTMLElement;
-      const next = (e.key === 'ArrowDown' ? row.nextElementSibling : row.previousElementSibling) as HTMLElement | null;
-      if (next?.classList.contains('block')) {
-        e.preventDefault();
-        next.focus();
-      }
-    }
-  }
+function renderTotals(wire: StreamWire): TemplateResult {
+  const events = wire.blocks.reduce((n, b) => n + b.events.length, 0);
+  const bytes = wire.blocks.reduce((n, b) => n + b.bytes, 0);
+  return html`<span class="totals"
+    >${wire.blocks.length} ${wire.blocks.length === 1 ? 'chunk' : 'chunks'} · ${formatBytes(bytes)} · ${events}
+    ${events === 1 ? 'event' : 'events'}${wire.undelivered > 0 ? html` · <span class="warn">${wire.undelivered} not received</span>` : nothing}</span
+  >`;
 }
 
 function renderLine(line: WireLine): TemplateResult {
@@ -580,12 +444,6 @@ function renderLine(line: WireLine): TemplateResult {
 
 function receivedKey(block: WireBlock): string {
   return block.events.map((e) => e.receivedSeq ?? '').join(',');
-}
-
-function describeStream(stream: WireStreamSummary, origin: number): string {
-  const state = stream.closedAt === undefined ? 'open' : 'closed';
-  const chunks = `${stream.chunks} ${stream.chunks === 1 ? 'chunk' : 'chunks'}`;
-  return `${stream.client ?? 'no client'} · ${stream.url || stream.conn} · ${formatRelativeTime(stream.openedAt - origin)} · ${state} · ${chunks}`;
 }
 
 function previewData(data: string): string {
