@@ -179,10 +179,10 @@ const websocketChat: LessonServer = ({ settings, signal, onUpgrade }) => {
   };
   heartbeat = setTimeout(beat, slow(param('heartbeatMs')));
 
-  // A new version of this code is taking over: tell every client to come back (1001 Going Away).
+  // A new version of this code is taking over, or the server stops: tell every client (1001 Going Away).
   signal.addEventListener('abort', () => {
     clearTimeout(heartbeat);
-    for (const ws of peers.keys()) ws.close(1001, 'server restarting'); // [!code step:shutdown]
+    for (const ws of peers.keys()) ws.close(1001, 'server going away'); // [!code step:shutdown]
     for (const poll of held) poll.res.json({ cursor: poll.cursor, messages: [] });
   });
 

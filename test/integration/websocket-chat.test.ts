@@ -214,7 +214,7 @@ describe('the WebSocket chat through the workbench', () => {
     await peer.next((m) => m.type === 'presence' && m.here.includes('Ada'), 'Ada to join');
     const file = join(lessonsDir, '04-websocket', 'server.ts');
     await writeFile(file, `${await readFile(file, 'utf8')}\n// a deploy\n`);
-    expect(await peer.closed).toEqual({ code: 1001, reason: 'server restarting' });
+    expect(await peer.closed).toEqual({ code: 1001, reason: 'server going away' });
     const sockets = () => events.filter((e): e is ClientSocketEvent => e.kind === 'client-socket');
     await waitFor(() => sockets().filter((e) => e.state === 'open').length === 2, { what: 'Ada to reconnect to the new code' });
     expect(sockets().map((e) => [e.state, e.code])).toEqual([
@@ -257,7 +257,7 @@ describe('the WebSocket chat through the workbench', () => {
     cleanup.push(() => stalled.destroy());
     await peer.next((m) => m.type === 'presence' && m.here.includes('Stalled'), 'both in the room');
     await workbench.close();
-    expect(await peer.closed).toEqual({ code: 1001, reason: 'server restarting' }); // the lesson said goodbye before its runner went
+    expect(await peer.closed).toEqual({ code: 1001, reason: 'server going away' }); // the lesson said goodbye before its runner went
     // The workbench ended the stalled one's connection: reading now drains it to the end.
     const stalledGone = new Promise((resolve) => stalled.once('close', resolve));
     stalled.resume();
