@@ -165,19 +165,21 @@ const websocketChat: LessonServer = ({ settings, signal, onUpgrade }) => {
   // The heartbeat: a ping every `heartbeatMs`. Browsers answer pings by themselves; a peer that
   // did not answer the last one is gone (a laptop lid closed, a NAT that forgot us) and is dropped.
   let heartbeat: NodeJS.Timeout;
+  // (0 turns the heartbeat off.)
   const beat = () => {
-    for (const [ws, peer] of peers) {
+    const every = param('heartbeatMs');
+    for (const [ws, peer] of every > 0 ? peers : []) {
       if (!peer.alive) {
-        drop(ws, `no pong within ${param('heartbeatMs')} ms: terminated`); // [!code step:terminate]
+        drop(ws, `no pong within ${every} ms: terminated`); // [!code step:terminate]
         continue;
       }
       peer.alive = false;
       ws.ping(); // [!code step:ping]
     }
     announcePresence(); // typing and long-poll clients time out here
-    heartbeat = setTimeout(beat, slow(param('heartbeatMs')));
+    heartbeat = setTimeout(beat, slow(every > 0 ? every : 1_000));
   };
-  heartbeat = setTimeout(beat, slow(param('heartbeatMs')));
+  heartbeat = setTimeout(beat, slow(param('heartbeatMs') || 1_000));
 
   // A new version of this code is taking over, or the server stops: tell every client (1001 Going Away).
   signal.addEventListener('abort', () => {
