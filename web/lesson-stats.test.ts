@@ -21,10 +21,11 @@ describe('computeClientStats', () => {
     expect(a).toMatchObject({ requests: 4, maxInFlight: 3 });
   });
 
-  it('counts requests in flight per endpoint: a POST beside a held poll is not a pile-up', () => {
-    const post = at({ kind: 'client-request', lane: 'client:a', client: 'a', conn: 'p', t: 10, method: 'POST', url: '/chat/send?name=A' });
-    const [a] = computeClientStats([request('a', 'poll', 0), post, response('a', 'p', 20)], ['a'], 30);
-    expect(a).toMatchObject({ requests: 2, maxInFlight: 1 });
+  it('counts polls in flight per path: POSTs beside a held poll are not a pile-up', () => {
+    const post = (conn: string, t: number) => at({ kind: 'client-request', lane: 'client:a', client: 'a', conn, t, method: 'POST', url: '/chat/send?name=A' });
+    const other = at({ kind: 'client-request', lane: 'client:a', client: 'a', conn: 'o', t: 15, method: 'GET', url: '/chat/stats' });
+    const [a] = computeClientStats([request('a', 'poll', 0), post('p1', 10), post('p2', 11), other, response('a', 'p1', 20)], ['a'], 30);
+    expect(a).toMatchObject({ requests: 4, maxInFlight: 1 });
   });
 
   it('stops counting a request the page cancelled as in flight', () => {

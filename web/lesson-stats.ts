@@ -27,7 +27,7 @@ export interface ClientStats {
   requestsPerSec: number;
   /** Answer bytes (and WebSocket frame bytes, both ways) per second over the last `RATE_WINDOW_MS`. */
   bytesPerSec: number;
-  /** Most requests this client had in flight at once to one endpoint (method and path). */
+  /** Most GET requests of one path this client had in flight at once (polls piling up). */
   maxInFlight: number;
   /** Median age of the value when shown, ms. */
   medianStaleMs?: number;
@@ -63,8 +63,9 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
       case 'client-request': {
         s.requests++;
         if (recent(e)) s.requestsPerSec++;
-        // Per endpoint: a chat's POST beside its held poll is not a pile-up; a second poll of the same URL is.
-        const key = `${s.client} ${e.method} ${e.url.split('?')[0]}`;
+        // Polls piling up: GETs of one path. A chat's POSTs beside its held poll are not.
+        if (e.method !== 'GET') break;
+        const key = `${s.client} ${e.url.split('?')[0]}`;
         inFlightKey.set(e.conn, key);
         const n = (inFlight.get(key) ?? 0) + 1;
         inFlight.set(key, n);

@@ -185,7 +185,7 @@ export class LessonView extends LitElement {
   /** The status line each client last showed (`context.status`). */
   @state() private _statuses = new Map<string, string>();
   /** The chat box each client asked for (`context.chatBox`): its lines, and what to do with what is typed. */
-  @state() private _chats = new Map<string, { lines: ChatLine[]; options: ChatBoxOptions }>();
+  @state() private _chats = new Map<string, { lines: ChatLine[]; options: ChatBoxOptions; since: number }>();
   /** Which browser tab of this lesson this is: the clients of tab 2 are `ada-2`, "Ada 2". */
   @state() private _tab = 1;
   @state() private _activeLine?: SourceLocation;
@@ -299,7 +299,7 @@ export class LessonView extends LitElement {
               return html`<div class="client" data-client=${client.id}>
                 <span class="name">${client.label}</span>
                 ${chat ? nothing : html`shows <span class="value">${shown ? `v${shown.version} ${JSON.stringify(shown.value)}` : '—'}</span>`}
-                <div class="figures">${this._figures(s, chat?.lines)}</div>
+                <div class="figures">${this._figures(s, chat && { lines: chat.lines, bytes: this._bytesSince(events, client.id, chat.since) })}</div>
                 ${this._statuses.has(client.id) ? html`<div class="client-status">${this._statuses.get(client.id)}</div>` : nothing}
                 ${s.missed > 0
                   ? html`<div class="missed">missed ${s.missed} ${s.missed === 1 ? 'update' : 'updates'} · stale ${formatDuration(s.staleMs)}</div>`
@@ -342,12 +342,17 @@ export class LessonView extends LitElement {
     `;
   }
 
-  /** A client card's figures: requests or streams or sockets, bytes, rates, staleness. */
-  private _figures(s: ClientStats, chat: readonly ChatLine[] | undefined) {
+  /** Every byte a client's connections carried since `since` (server time), both ways. */
+  private _bytesSince(events: readonly TraceEvent[], client: string, since: number): number {
+    return computeClientStats(events.filter((e) => e.t >= since), [client], since)[0]!.wireBytes;
+  }
+
+  /** A client card's figures: requests or streams or sockets, bytes, rates, staleness; for a chat, the bytes per message since its box opened. */
+  private _figures(s: ClientStats, chat: { lines: readonly ChatLine[]; bytes: number } | undefined) {
     const rate = html`<span class="rate" title="over the last ${RATE_WINDOW_MS / 1000} s"
       >${s.requests === 0 && (s.streams > 0 || s.sockets > 0) ? '' : `${formatRate(s.requestsPerSec)} req/s, `}${formatBytes(s.bytesPerSec)}/s</span
     >`;
-    const chats = chat?.filter((line) => line.kind === 'chat').length ?? 0;
+    const chats = chat?.lines.filter((line) => line.kind === 'chat').length ?? 0;
     const counts = [
       s.sockets > 0 ? `${s.sockets} ${s.sockets === 1 ? 'socket' : 'sockets'} · ${s.frames} frames · ${s.reconnects} reconnects` : '',
       s.streams > 0 ? `${s.streams} ${s.streams === 1 ? 'stream' : 'streams'} · ${s.messages} events received · ${s.reconnects} reconnects` : '',
@@ -358,7 +363,7 @@ export class LessonView extends LitElement {
     return html`${counts.join(' · ')} · ${chat ? formatBytes(s.wireBytes) : formatBytes(s.bytes)}${s.bytesSaved
         ? html` · <strong>${formatBytes(s.bytesSaved)} saved by 304</strong>`
         : nothing} · ${rate}${chat && chats > 0
-        ? html` · <strong class="per-message" title="every byte both ways (handshakes, headers, frames, pings) ÷ chat messages received">${formatBytes(s.wireBytes / chats)} per chat message</strong>`
+        ? html` · <strong class="per-message" title="every byte both ways since this chat box opened (handshakes, headers, frames, pings) ÷ chat messages it received">${formatBytes(chat.bytes / chats)} per chat message</strong>`
         : nothing}${s.medianStaleMs !== undefined ? html` · median staleness ${formatDuration(s.medianStaleMs)}` : nothing}${s.maxInFlight > 1
         ? html` · <strong class="pile-up">${s.maxInFlight} requests in flight at once</strong>`
         : nothing}`;
@@ -420,7 +425,7 @@ export class LessonView extends LitElement {
           onShow: (snapshot) => (this._shown = new Map(this._shown).set(client.id, snapshot)),
           onStatus: (text) => (this._statuses = new Map(this._statuses).set(client.id, text)),
           chatBox: (chatOptions) => {
-            this._chats = new Map(this._chats).set(client.id, { lines: [], options: chatOptions });
+            this._chats = new Map(this._chats).set(client.id, { lines: [], options: chatOptions, since: live.serverNow() });
             return {
               add: (line) => {
                 const chat = this._chats.get(client.id);
