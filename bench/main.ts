@@ -2,6 +2,9 @@
  * `npm run bench` — measures, side by side in one run, and ends with one JSON line of figures.
  * `npm run bench -- --quick` does fewer rounds. Everything runs on loopback, bounded in count.
  */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -29,7 +32,8 @@ try {
     console.log(`cold start ${i + 1}/${rounds}: ready ${figures.readyMs.toFixed(0)} ms, first paint ${figures.firstPaintMs.toFixed(0)} ms, first poll drawn ${figures.firstPollDrawnMs.toFixed(0)} ms`);
   }
 
-  const workbench = await createWorkbench({ root, hmr: false, watch: false });
+  // A fresh workspace: edits made in the page must not change what is measured.
+  const workbench = await createWorkbench({ root, hmr: false, watch: false, workspaceDir: await mkdtemp(join(tmpdir(), 'bench-workspace-')) });
   const url = await workbench.listen(0, '127.0.0.1');
   const delays = await measureFeedToDrawing(browser, url, values.quick ? 15 : 40);
   await workbench.close();

@@ -170,7 +170,8 @@ export interface ReloadEvent extends TraceBase {
   /** Generation number: 1 for the first load, then one more per reload. */
   generation: number;
   file: LessonFile;
-  reason: 'start' | 'file-changed' | 'restart';
+  /** What loaded it: the first use, a save on disk, a restart after a crash, an edit from the page, or a reset of that edit. */
+  reason: 'start' | 'file-changed' | 'restart' | 'edited' | 'reset';
 }
 
 /** Something failed: a compile error, a throw in lesson code, a lost runner, a client error. */

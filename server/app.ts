@@ -1,5 +1,7 @@
 import express, { type Express } from 'express';
 import { createApiRouter } from './api-router.ts';
+import { createCodeRouter } from './code-router.ts';
+import type { EditGuardOptions } from './edit-guard.ts';
 import type { Frontend } from './frontend.ts';
 import { errorHandler, notFound } from './http-error.ts';
 import type { BufferingProxy } from './buffering-proxy.ts';
@@ -14,10 +16,12 @@ export interface AppOptions {
   /** The nginx stand-in, served under `/nginx` (the SSE lesson's buffering-proxy step). */
   nginx: BufferingProxy;
   frontend: Frontend;
+  /** What editing lesson code requires (the presenter token, the served port). */
+  editing: EditGuardOptions;
 }
 
 /** The workbench's Express app: lesson APIs (proxied), the workbench API, the page; JSON errors last. */
-export function createApp({ hosts, hub, proxy, nginx, frontend }: AppOptions): Express {
+export function createApp({ hosts, hub, proxy, nginx, frontend, editing }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(proxy.middleware); // first, so lesson request bodies stream through untouched
@@ -30,7 +34,7 @@ export function createApp({ hosts, hub, proxy, nginx, frontend }: AppOptions): E
     host?.detail().catch(() => {});
     next();
   });
-  app.use('/api', createApiRouter({ hosts, hub }));
+  app.use('/api', createCodeRouter({ hosts, ...editing }), createApiRouter({ hosts, hub }));
   app.use(frontend.router);
   app.use(notFound());
   app.use(errorHandler());

@@ -6,6 +6,7 @@ import { createFeed, type Feed } from './feed.ts';
 import { highlightLessonFile, highlightLessonFix } from './highlight.ts';
 import { readLessonEntry, type LessonEntry } from './lesson-catalog.ts';
 import { createLessonRunner, type LessonRunner, type LoadResult } from './lesson-runner.ts';
+import type { CurrentCode, LessonWorkspace } from './lesson-workspace.ts';
 import { renderLessonSteps } from './render-steps.ts';
 import { createRaceOnCue, type RaceResult } from './race-on-cue.ts';
 import { createScenarioDriver } from './scenario.ts';
@@ -28,7 +29,13 @@ export interface LessonHost {
   race(client: string): Promise<RaceResult>;
   /** Ends the event streams and WebSockets of `client` from the server side (a stream cleanly, a socket as a network drop would); resolves to how many. */
   dropStreams(client: string): Promise<number>;
-  /** A lesson file changed on disk: reload the server code or re-render, and tell listeners. */
+  /** A lesson file as it runs and is shown: the page's edit of it, or the original. */
+  code(file: LessonFile): Promise<CurrentCode>;
+  /** Runs `code` as the lesson's server.ts and keeps it as the edit; on a compile or load error the last good code keeps serving. */
+  editServer(code: string): Promise<LoadResult>;
+  /** Drops the edit of server.ts and runs the original again. */
+  resetServer(): Promise<LoadResult | undefined>;
+  /** A lesson file changed on disk: reload the server code (unless an edit from the page is running) or re-render, and tell listeners. */
   fileChanged(file: LessonFile | 'lesson.md'): Promise<LoadResult | undefined>;
   /** Calls `listener` after each change to what `detail()` returns. */
   onDetailChange(listener: () => void): () => void;
@@ -39,10 +46,12 @@ export interface LessonHostOptions {
   hub: TraceHub;
   /** Folder for compiled lesson code. */
   buildRoot: string;
+  /** Where edits made in the page are kept. */
+  workspace: LessonWorkspace;
 }
 
 /** Creates the host of one lesson; nothing starts until the lesson is first used. */
-export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: LessonHostOptions): LessonHost {
+export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, workspace }: LessonHostOptions): LessonHost {
   let entry = firstEntry;
   const emit = hub.emit.bind(hub, entry.slug);
   const feed = createFeed(entry.feed === undefined ? {} : { initial: entry.feed });
@@ -67,7 +76,8 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
     runner.sendFeed(snapshot);
   });
 
-  const start = () => (started ??= readFile(entry.serverPath, 'utf8').then((code) => runner.load(code, 'start')));
+  const code = (file: LessonFile) => workspace.current(entry.slug, file, file === 'server.ts' ? entry.serverPath : entry.clientPath);
+  const start = () => (started ??= code('server.ts').then((current) => runner.load(current.code, 'start')));
   const detailChanged = () => {
     detail = undefined;
     for (const listener of detailListeners) listener();
@@ -83,7 +93,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
       void start();
       return runner.target();
     },
-    detail: () => (detail ??= renderDetail(entry, () => ({ scenario: driver.scenario, settings }))),
+    detail: () => (detail ??= renderDetail(entry, code, () => ({ scenario: driver.scenario, settings }))),
     settings: () => settings,
     setSettings(changes) {
       settings = { ...settings, ...changes, params: { ...settings.params, ...changes.params } };
@@ -98,9 +108,26 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
     },
     race: (client) => raceOnCue.race(client),
     dropStreams: (client) => runner.endStreams(client, 'dropped from the page'),
+    code,
+    async editServer(next) {
+      await start();
+      const result = await runner.load(next, 'edited');
+      if (result.ok) {
+        await workspace.save(entry.slug, 'server.ts', next);
+        detailChanged();
+      }
+      return result;
+    },
+    async resetServer() {
+      await workspace.reset(entry.slug, 'server.ts');
+      const result = started ? await runner.load(await readFile(entry.serverPath, 'utf8'), 'reset') : undefined;
+      detailChanged();
+      return result;
+    },
     async fileChanged(file) {
       let result: LoadResult | undefined;
-      if (file === 'server.ts' && started) result = await runner.load(await readFile(entry.serverPath, 'utf8'), 'file-changed');
+      // A save on disk reloads, unless an edit from the page is what runs (then the original only changes under it).
+      if (file === 'server.ts' && started && !(await code('server.ts')).edited) result = await runner.load(await readFile(entry.serverPath, 'utf8'), 'file-changed');
       if (file === 'lesson.md') {
         entry = await readLessonEntry(entry.dir);
         // Keep what people set for the parameters the lesson still declares.
@@ -124,8 +151,9 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot }: Le
   };
 }
 
-async function renderDetail(entry: LessonEntry, live: () => Pick<LessonDetail, 'scenario' | 'settings'>): Promise<LessonDetail> {
-  const serverCode = await readFile(entry.serverPath, 'utf8');
+async function renderDetail(entry: LessonEntry, code: LessonHost['code'], live: () => Pick<LessonDetail, 'scenario' | 'settings'>): Promise<LessonDetail> {
+  // The code that runs is the code that is shown: the page's edit when there is one.
+  const serverCode = (await code('server.ts')).code;
   const [server, client, fix, steps] = await Promise.all([
     highlightLessonFile('server.ts', serverCode),
     readFile(entry.clientPath, 'utf8').then((code) => highlightLessonFile('client.ts', code)),

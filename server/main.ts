@@ -26,6 +26,7 @@ const url = await workbench.listen(port, values.host!).catch((error: NodeJS.Errn
   process.exit(1);
 });
 console.log(`Realtime Web Workbench ready in ${Math.round(performance.now() - startedAt)} ms: ${url}/`);
+console.log(`Presenter token (editing lesson code from another machine needs it): ${workbench.presenterToken}`);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

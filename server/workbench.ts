@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp } from './app.ts';
@@ -9,6 +10,7 @@ import { createFrontend } from './frontend.ts';
 import { loadLessonCatalog } from './lesson-catalog.ts';
 import { createLessonHost, type LessonHost } from './lesson-host.ts';
 import { createLessonProxy } from './lesson-proxy.ts';
+import { createLessonWorkspace } from './lesson-workspace.ts';
 import { createLiveSocketServer } from './live-socket.ts';
 import { removeStaleBuilds } from './remove-stale-builds.ts';
 import { createTraceHub, type TraceHub } from './trace-hub.ts';
@@ -29,10 +31,16 @@ export interface WorkbenchOptions {
   lessonsDir?: string;
   /** How long the nginx stand-in lets a response sit without a byte from the server, ms. @default 10 s */
   nginxIdleTimeoutMs?: number;
+  /** Where edits made in the page are kept (never over `lessonsDir`). @default `<root>/.workbench/workspace` */
+  workspaceDir?: string;
+  /** What a request from another machine must show to edit lesson code. @default a random one */
+  presenterToken?: string;
 }
 
 export interface Workbench {
   server: Server;
+  /** Print it at start-up: editing from another machine (a presenter's laptop on the projector) needs it. */
+  presenterToken: string;
   hub: TraceHub;
   hosts: ReadonlyMap<string, LessonHost>;
   /** Starts listening; resolves to the URL. */
@@ -57,13 +65,16 @@ export async function createWorkbench({
   watch = true,
   lessonsDir = join(root, 'lessons'),
   nginxIdleTimeoutMs = NGINX_IDLE_TIMEOUT_MS,
+  workspaceDir = join(root, '.workbench', 'workspace'),
+  presenterToken = randomBytes(18).toString('base64url'),
 }: WorkbenchOptions): Promise<Workbench> {
   const hub = createTraceHub();
   // Compiled lesson code lives under the project so that its imports (express, ws) resolve.
   const buildRoot = join(root, '.workbench', `build-${process.pid}-${++workbenches}`);
   void removeStaleBuilds(join(root, '.workbench'));
   const entries = await loadLessonCatalog(lessonsDir);
-  const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot })]));
+  const workspace = createLessonWorkspace(workspaceDir);
+  const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot, workspace })]));
   const byFolder = new Map(entries.map((entry) => [entry.dir.slice(lessonsDir.length + 1), hosts.get(entry.slug)!]));
 
   const server = createServer();
@@ -81,7 +92,8 @@ export async function createWorkbench({
     },
   });
   const live = createLiveSocketServer({ hosts, hub });
-  server.on('request', createApp({ hosts, hub, proxy, nginx, frontend }));
+  const editing = { token: presenterToken, port: () => (server.address() as AddressInfo | null)?.port ?? 0 };
+  server.on('request', createApp({ hosts, hub, proxy, nginx, frontend, editing }));
   routeUpgrades(server, { live, proxy });
 
   const stopWatching = watch
@@ -103,6 +115,7 @@ export async function createWorkbench({
   let closing: Promise<void> | undefined;
   return {
     server,
+    presenterToken,
     hub,
     hosts,
     listen: (port, host) =>

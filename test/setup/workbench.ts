@@ -14,6 +14,8 @@ export interface TestWorkbench {
   url: string;
   /** The lessons folder this workbench serves (a temporary copy when `copyLessons` is set). */
   lessonsDir: string;
+  /** Where this workbench keeps edits made through the code API (a temporary folder). */
+  workspaceDir: string;
 }
 
 /**
@@ -33,10 +35,13 @@ export async function startWorkbench({
     for (const lesson of extraLessons) await cp(join(ROOT, 'test', 'fixtures', 'lessons', lesson), join(lessonsDir, lesson), { recursive: true });
     onTestFinished(() => rm(lessonsDir, { recursive: true, force: true }));
   }
-  const workbench = await createWorkbench({ root: ROOT, hmr: false, watch: copyLessons || extraLessons.length > 0, lessonsDir, ...options });
+  // Never the repository's own workspace: a test's edits must not outlive it.
+  const workspaceDir = await mkdtemp(join(tmpdir(), 'workbench-workspace-'));
+  onTestFinished(() => rm(workspaceDir, { recursive: true, force: true }));
+  const workbench = await createWorkbench({ root: ROOT, hmr: false, watch: copyLessons || extraLessons.length > 0, lessonsDir, workspaceDir, ...options });
   onTestFinished(() => workbench.close());
   const url = await workbench.listen(0, '127.0.0.1');
-  return { workbench, url, lessonsDir };
+  return { workbench, url, lessonsDir, workspaceDir };
 }
 
 type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;

@@ -1,0 +1,59 @@
+import express, { Router } from 'express';
+import { LESSON_FILES, type LessonFile } from '../lessons/trace-event.ts';
+import { createEditGuard, type EditGuardOptions } from './edit-guard.ts';
+import { HttpError } from './http-error.ts';
+import type { LessonHost } from './lesson-host.ts';
+
+/** The biggest lesson file an edit may send. */
+export const MAX_EDIT_BYTES = 256 * 1024;
+
+export interface CodeRouterOptions extends EditGuardOptions {
+  hosts: ReadonlyMap<string, LessonHost>;
+}
+
+/**
+ * `/api/lessons/<slug>/code/<file>`: read a lesson file as it runs (`GET`), run an edit of it
+ * (`PUT {"code"}` → 200 `{"ok":true}`, or 422 `{"errors":[{line,column,message}]}` while the last
+ * good code keeps serving), and go back to the original (`DELETE`). Behind the edit guard: this
+ * executes code on the server.
+ */
+export function createCodeRouter({ hosts, ...guard }: CodeRouterOptions): Router {
+  const router = Router();
+  const parseJson = express.json({ limit: MAX_EDIT_BYTES });
+  const target = (slug: string, file: string): { host: LessonHost; file: LessonFile } => {
+    const host = hosts.get(slug);
+    if (!host) throw new HttpError(404, `Unknown lesson: ${slug}`);
+    if (!(LESSON_FILES as readonly string[]).includes(file)) throw new HttpError(404, `A lesson has no file "${file}": ${LESSON_FILES.join(', ')}`);
+    return { host, file: file as LessonFile };
+  };
+  const serverOnly = (file: LessonFile) => {
+    if (file !== 'server.ts') throw new HttpError(405, 'Only server.ts can be edited from the page for now; edit client.ts on disk');
+  };
+
+  router.use('/lessons/:slug/code', createEditGuard(guard));
+
+  router.get('/lessons/:slug/code/:file', async (req, res) => {
+    const { host, file } = target(req.params.slug, req.params.file);
+    res.json({ file, ...(await host.code(file)) });
+  });
+
+  router.put('/lessons/:slug/code/:file', parseJson, async (req, res) => {
+    const { host, file } = target(req.params.slug, req.params.file);
+    serverOnly(file);
+    const code = (req.body as { code?: unknown } | null)?.code;
+    if (typeof code !== 'string') throw new HttpError(400, 'Expected {"code": "<the whole file>"}');
+    const result = await host.editServer(code);
+    if (result.ok) res.json({ ok: true });
+    else res.status(422).json({ errors: result.errors });
+  });
+
+  router.delete('/lessons/:slug/code/:file', async (req, res) => {
+    const { host, file } = target(req.params.slug, req.params.file);
+    serverOnly(file);
+    const result = await host.resetServer();
+    if (result && !result.ok) return void res.status(422).json({ errors: result.errors });
+    res.json({ ok: true });
+  });
+
+  return router;
+}

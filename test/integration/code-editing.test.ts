@@ -1,0 +1,147 @@
+import { readFile, stat } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MAX_EDIT_BYTES } from '../../server/code-router.ts';
+import { TOKEN_HEADER } from '../../server/edit-guard.ts';
+import { ROOT, startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
+
+const SLUG = 'short-polling';
+const CODE = `/api/lessons/${SLUG}/code/server.ts`;
+const ORIGINAL = await readFile(join(ROOT, 'lessons', '01-short-polling', 'server.ts'), 'utf8');
+/** The lesson with one visible change: its answers carry an `edited` field. */
+const EDITED = ORIGINAL.replace('res.json({ version, value, changedAt });', 'res.json({ version, value, changedAt, edited: true });');
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** A raw request, so that every header (Host, Origin, Content-Type) is exactly what the test says. */
+function send(url: string, method: string, path: string, { headers = {}, body }: { headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(new URL(path, url), { method, headers: { ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const json = { 'content-type': 'application/json' };
+const put = (url: string, code: string, headers: Record<string, string> = json) => send(url, 'PUT', CODE, { headers, body: JSON.stringify({ code }) });
+const data = async (url: string) => (await (await fetch(`${url}/lessons/${SLUG}/api/data`)).json()) as Record<string, unknown>;
+
+describe('editing a lesson\'s server code through the API', () => {
+  it('runs an edit, keeps it beside the original, shows it, and resets it', async () => {
+    const { url, workspaceDir } = await startWorkbench();
+    expect(await send(url, 'GET', CODE)).toEqual({ status: 200, body: { file: 'server.ts', code: ORIGINAL, edited: false } });
+    expect(await data(url)).not.toHaveProperty('edited');
+
+    expect(await put(url, EDITED)).toEqual({ status: 200, body: { ok: true } });
+    expect(await data(url)).toMatchObject({ edited: true });
+    expect(await send(url, 'GET', CODE)).toEqual({ status: 200, body: { file: 'server.ts', code: EDITED, edited: true } });
+    // Kept in the workspace, never over lessons/; the page shows the code that runs.
+    expect(await readFile(join(workspaceDir, SLUG, 'server.ts'), 'utf8')).toBe(EDITED);
+    expect(await readFile(join(ROOT, 'lessons', '01-short-polling', 'server.ts'), 'utf8')).toBe(ORIGINAL);
+    const detail = (await (await fetch(`${url}/api/lessons/${SLUG}`)).json()) as { code: { tab: string; text: string }[] };
+    expect(detail.code.find((c) => c.tab === 'server.ts')?.text).toContain('edited: true');
+    const reloads = await waitFor(async () => (await traceOf(url, SLUG)).filter((e) => e.kind === 'reload'));
+    expect(reloads.map((e) => 'reason' in e && e.reason)).toEqual(['start', 'edited']);
+
+    expect(await send(url, 'DELETE', CODE)).toEqual({ status: 200, body: { ok: true } });
+    expect(await data(url)).not.toHaveProperty('edited');
+    expect(await send(url, 'GET', CODE)).toMatchObject({ body: { code: ORIGINAL, edited: false } });
+    await expect(stat(join(workspaceDir, SLUG, 'server.ts'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('answers 422 with the line and column of a compile error, and the last good code keeps serving', async () => {
+    const { url } = await startWorkbench();
+    expect(await put(url, EDITED)).toMatchObject({ status: 200 });
+    const broken = EDITED.replace('const etag = `"v${version}"`;', 'const etag = `"v${version}"` +;');
+    const line = broken.split('\n').findIndex((l) => l.includes('+;')) + 1;
+    const answer = await put(url, broken);
+    expect(answer.status).toBe(422);
+    expect(answer.body.errors).toEqual([{ line, column: expect.any(Number), message: expect.any(String) }]);
+    expect(await data(url)).toMatchObject({ edited: true });
+    expect(await send(url, 'GET', CODE)).toMatchObject({ body: { code: EDITED } });
+  });
+
+  it('answers 422 at its line for code that throws at import, and keeps serving', async () => {
+    const { url } = await startWorkbench();
+    const throwing = ORIGINAL.replace('const shortPolling: LessonServer', "throw new Error('not today');\nconst shortPolling: LessonServer");
+    const line = throwing.split('\n').findIndex((l) => l.includes('not today')) + 1;
+    const answer = await put(url, throwing);
+    expect(answer.status).toBe(422);
+    expect(answer.body.errors).toEqual([{ line, column: 1, message: expect.stringContaining('not today') }]);
+    expect((await fetch(`${url}/lessons/${SLUG}/api/data`)).status).toBe(200);
+  });
+});
+
+describe('what editing refuses (it runs code on the server)', () => {
+  it('refuses a foreign Origin, a foreign Host (DNS rebinding) and anything that is not JSON, with 403 and a message', async () => {
+    const { url } = await startWorkbench();
+    const host = new URL(url).host;
+    const refusals = [
+      await put(url, EDITED, { ...json, origin: 'https://evil.example' }),
+      await put(url, EDITED, { ...json, origin: 'null' }),
+      await put(url, EDITED, { ...json, host: `evil.example:${new URL(url).port}` }),
+      await put(url, EDITED, { ...json, host: 'localhost:1' }),
+      await send(url, 'GET', CODE, { headers: { host: 'rebound.example' } }),
+      await put(url, EDITED, { 'content-type': 'text/plain' }),
+      await send(url, 'PUT', CODE, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `code=${encodeURIComponent(EDITED)}` }),
+      await send(url, 'PUT', CODE, { headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x--' }),
+      await put(url, EDITED, {}),
+    ];
+    for (const answer of refusals) {
+      expect(answer.status).toBe(403);
+      expect(answer.body.error).toEqual(expect.any(String));
+    }
+    // The same edit from this page's own origin goes through: nothing above was refused by accident.
+    expect(await put(url, EDITED, { ...json, origin: url, host })).toEqual({ status: 200, body: { ok: true } });
+    expect(await put(url, EDITED, { ...json, host: `localhost:${new URL(url).port}` })).toMatchObject({ status: 200 });
+  });
+
+  it('refuses a body over 256 KiB with 413, an unknown lesson or file with 404, and never leaves the lesson folder', async () => {
+    const { url } = await startWorkbench();
+    const big = await put(url, `// ${'x'.repeat(MAX_EDIT_BYTES)}`);
+    expect(big.status).toBe(413);
+    expect(big.body.error).toEqual(expect.any(String));
+    for (const path of [
+      `/api/lessons/nowhere/code/server.ts`,
+      `/api/lessons/${SLUG}/code/lesson.md`,
+      `/api/lessons/${SLUG}/code/..%2F..%2Fpackage.json`,
+      `/api/lessons/${SLUG}/code/..%2F02-long-polling%2Fserver.ts`,
+      `/api/lessons/..%2F..%2Fetc/code/server.ts`,
+    ]) {
+      const answer = await send(url, 'GET', path);
+      expect([path, answer.status]).toEqual([path, 404]);
+      expect(answer.body.error).toEqual(expect.any(String));
+    }
+    expect((await send(url, 'GET', `/api/lessons/${SLUG}/code/..%2F..%2F..%2Fpackage.json`)).body).not.toHaveProperty('code');
+    expect(await data(url)).not.toHaveProperty('edited');
+  });
+
+  it('refuses an edit from another machine without the presenter token, and takes it with the token', async () => {
+    const address = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    if (!address) throw new Error('This test needs a network interface other than loopback, to send a request from an address that is not 127.0.0.1');
+    const { workbench } = await startWorkbench({ presenterToken: 'secret-token' });
+    // Served on every interface, reached through the machine's own network address: not loopback.
+    const port = await new Promise<number>((resolve) => {
+      const server = workbench.server;
+      server.close(() => server.listen(0, '0.0.0.0', () => resolve((server.address() as { port: number }).port)));
+    });
+    const url = `http://${address}:${port}`;
+    const refused = await put(url, EDITED);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatch(/presenter token/);
+    expect((await put(url, EDITED, { ...json, [TOKEN_HEADER]: 'wrong-token!' })).status).toBe(403);
+    expect(await put(url, EDITED, { ...json, [TOKEN_HEADER]: 'secret-token' })).toEqual({ status: 200, body: { ok: true } });
+    expect(await put(url, EDITED, { ...json, authorization: 'Bearer secret-token' })).toEqual({ status: 200, body: { ok: true } });
+  });
+});
