@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FeedSnapshot, LessonSettings } from '../lessons/lesson.ts';
 import type { ReloadEvent, TraceInput } from '../lessons/trace-event.ts';
 import { compileLessonServer, type CompileError } from './compile-lesson.ts';
-import type { FromRunnerMessage, ToRunnerMessage } from './runner-protocol.ts';
+import { ALIVE_EVERY_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
 
 export type LoadResult = { ok: true; generation: number } | { ok: false; errors: CompileError[] };
 
@@ -35,6 +35,8 @@ export interface LessonRunnerOptions {
   settings(): LessonSettings;
   /** How long a new runner may take to start and load. @default 15000 */
   startTimeoutMs?: number;
+  /** How long a runner's event loop may stand still before the watchdog kills it. @default 1500 */
+  stuckAfterMs?: number;
 }
 
 const RUNNER_MAIN = fileURLToPath(new URL('./runner-main.ts', import.meta.url));
@@ -42,6 +44,8 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 const RETIRE_GRACE_MS = 1_500;
 const SHUTTING_DOWN: LoadResult = { ok: false, errors: [{ line: 1, column: 1, message: 'The workbench is shutting down' }] };
 const CRASH_WINDOW_MS = 10_000;
+/** A runner whose event loop has not turned for this long is stuck: the watchdog kills it. */
+const STUCK_AFTER_MS = 1_500;
 const MAX_CRASHES = 5;
 
 interface RunnerProcess {
@@ -50,6 +54,12 @@ interface RunnerProcess {
   generation?: number;
   modulePath?: string;
   retiring?: boolean;
+  /** When it last said it was alive (its event loop turned). */
+  aliveAt: number;
+  /** Killed by the watchdog: its event loop stopped turning. */
+  stuck?: boolean;
+  /** It said `ready`: from then on it says `alive` all the time. */
+  ready?: boolean;
 }
 
 /**
@@ -58,7 +68,7 @@ interface RunnerProcess {
  * kept started so that a reload costs an import, not a Node start-up.
  */
 export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
-  const { slug, sourcePath, buildDir, emit, startTimeoutMs = 15_000 } = options;
+  const { slug, sourcePath, buildDir, emit, startTimeoutMs = 15_000, stuckAfterMs = STUCK_AFTER_MS } = options;
   let active: RunnerProcess | undefined;
   let spare: RunnerProcess | undefined;
   // The process loading the next version: it hears feed and settings changes too, or it would start behind.
@@ -69,6 +79,17 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
   let waiters: ((url: string) => void)[] = [];
   let queue: Promise<unknown> = Promise.resolve();
 
+  // The watchdog: lesson code that never yields (while (true) {}) freezes its runner, not the workbench.
+  // A runner that stops saying it is alive is killed; the exit handling restarts the last good code.
+  const watchdog = setInterval(() => {
+    for (const proc of [active, loading]) {
+      if (!proc?.ready || proc.stuck || proc.retiring || Date.now() - proc.aliveAt < stuckAfterMs) continue;
+      proc.stuck = true;
+      proc.child.kill('SIGKILL');
+    }
+  }, ALIVE_EVERY_MS);
+  watchdog.unref();
+
   const spawnRunner = (): RunnerProcess => {
     const child = fork(RUNNER_MAIN, [], {
       execArgv: ['--import', TSX_LOADER, '--enable-source-maps'],
@@ -77,6 +98,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     });
     const proc: RunnerProcess = {
       child,
+      aliveAt: Date.now(),
       port: new Promise((resolve, reject) => {
         child.on('message', (m: FromRunnerMessage) => m.type === 'ready' && resolve(m.port));
         child.once('exit', (code) => reject(new Error(`runner exited with code ${code} before it was ready`)));
@@ -84,6 +106,8 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     };
     proc.port.catch(() => {});
     child.on('message', (m: FromRunnerMessage) => {
+      proc.aliveAt = Date.now();
+      if (m.type === 'ready') proc.ready = true;
       if (m.type === 'trace') for (const event of m.events) emit(event);
     });
     child.once('exit', (code, signal) => onExit(proc, code, signal));
@@ -94,7 +118,8 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     if (proc === spare) spare = undefined;
     if (proc !== active || proc.retiring || closed) return;
     active = undefined;
-    emit({ kind: 'error', t: Date.now(), lane: 'server', phase: 'runner', message: `The lesson server stopped (${signal ?? `exit code ${code}`}); restarting it on the last good code.` });
+    const why = proc.stuck ? `was stuck for ${stuckAfterMs / 1000} s (a busy loop?) and was stopped` : `stopped (${signal ?? `exit code ${code}`})`;
+    emit({ kind: 'error', t: Date.now(), lane: 'server', phase: 'runner', message: `The lesson server ${why}; restarting it on the last good code.` });
     const now = Date.now();
     crashes = [...crashes.filter((t) => now - t < CRASH_WINDOW_MS), now];
     if (crashes.length > MAX_CRASHES) {
@@ -163,7 +188,9 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
       proc.child.kill('SIGKILL');
       void rm(modulePath, { force: true });
       const line = (error as { line?: number }).line;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = proc.stuck
+        ? `The lesson code did not finish loading: its runner was stuck for ${stuckAfterMs / 1000} s (a busy loop at import?)`
+        : error instanceof Error ? error.message : String(error);
       emit({ kind: 'error', t: Date.now(), lane: 'server', phase: 'load', message, ...(line ? { source: { file: 'server.ts', line } } : {}) });
       return { ok: false, errors: [{ line: line ?? 1, column: 1, message }] };
     }
@@ -225,6 +252,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(watchdog);
       await queue; // a load in flight finishes (or gives up) first, so no process is left behind
       const procs = [active, spare].filter((p): p is RunnerProcess => !!p);
       active = spare = undefined;

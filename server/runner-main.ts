@@ -11,12 +11,14 @@ import express, { type ErrorRequestHandler, type Router } from 'express';
 import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonServer, type LessonSettings, type UpgradeHandler } from '../lessons/lesson.ts';
 import type { TraceInput } from '../lessons/trace-event.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
-import type { FromRunnerMessage, ToRunnerMessage } from './runner-protocol.ts';
+import { ALIVE_EVERY_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
 import { traceHttpMiddleware, type OpenStream } from './trace-http.ts';
 import { traceWebSocket } from './trace-websocket.ts';
 
 process.setSourceMapsEnabled(true);
+/** The real exit, for this runner's own use (lesson code's `process.exit` is reported first, below). */
+const exit = process.exit.bind(process);
 
 const send = (message: FromRunnerMessage) => process.send?.(message);
 let pending: TraceInput[] = [];
@@ -81,9 +83,9 @@ process.on('message', (message: ToRunnerMessage) => {
 // ones in flight finish briefly, then go.
 process.on('disconnect', () => {
   abort.abort();
-  server.close(() => process.exit(0));
+  server.close(() => exit(0));
   server.closeIdleConnections();
-  setTimeout(() => process.exit(0), 1_000).unref();
+  setTimeout(() => exit(0), 1_000).unref();
 });
 // Ctrl-C in a terminal reaches the whole process group; the workbench ends this runner itself (a
 // disconnect, above), so that the lesson can still close its sockets with 1001.
@@ -92,9 +94,20 @@ process.on('uncaughtException', (error) => {
   reportRuntimeError(error);
   flushTrace();
   // The lesson's state may be broken now: end this runner; the workbench starts a fresh one.
-  setImmediate(() => process.exit(70));
+  setImmediate(() => exit(70));
 });
 process.on('unhandledRejection', (reason) => reportRuntimeError(reason));
+
+// The workbench's watchdog: as long as these arrive, the event loop turns. A busy loop in lesson code stops them.
+setInterval(() => send({ type: 'alive' }), ALIVE_EVERY_MS).unref();
+
+// process.exit() in lesson code ends this runner, never the workbench: say where it was called, then go.
+process.exit = ((code?: number | string | null) => {
+  const error = new Error(`process.exit(${code ?? ''}) was called: the lesson server stopped`);
+  emit({ kind: 'error', t: Date.now(), lane: 'server', phase: 'runtime', message: error.message, source: locateError(error, sourcePath, 'server.ts') });
+  flushTrace();
+  return exit(code);
+}) as typeof process.exit;
 
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();

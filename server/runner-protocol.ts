@@ -25,4 +25,9 @@ export type FromRunnerMessage =
   | { type: 'loaded'; generation: number }
   | { type: 'load-error'; message: string; line?: number }
   | { type: 'trace'; events: TraceInput[] }
-  | { type: 'streams-ended'; count: number };
+  | { type: 'streams-ended'; count: number }
+  /** Sent every `ALIVE_EVERY_MS` while the event loop turns: a runner that stops sending it is stuck (a busy loop). */
+  | { type: 'alive' };
+
+/** How often a runner says it is alive, ms. */
+export const ALIVE_EVERY_MS = 250;

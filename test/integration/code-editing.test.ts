@@ -145,3 +145,94 @@ describe('what editing refuses (it runs code on the server)', () => {
     expect(await put(url, EDITED, { ...json, authorization: 'Bearer secret-token' })).toEqual({ status: 200, body: { ok: true } });
   });
 });
+
+describe('six bad edits: each reported at its line, the workbench answering throughout, serving again after the fix', () => {
+  /** The original lesson with `statement` as the first line of the /data handler. */
+  const inHandler = (statement: string) => ORIGINAL.replace("  router.get('/data', (req, res) => {", `  router.get('/data', (req, res) => {\n    ${statement}`);
+  const lineOf = (code: string, needle: string) => code.split('\n').findIndex((l) => l.includes(needle)) + 1;
+  const errorsAt = async (url: string, predicate: (message: string) => boolean) =>
+    waitFor(
+      async () => {
+        const errors = (await traceOf(url, SLUG)).filter((e) => e.kind === 'error' && predicate(e.message));
+        return errors.length > 0 && errors;
+      },
+      { what: 'the error in the trace' },
+    );
+
+  /** The workbench's own API answers while the lesson misbehaves. */
+  const workbenchAnswers = async (url: string) => expect((await fetch(`${url}/api/lessons`)).status).toBe(200);
+
+  /** Puts the original back and checks that it serves, timed from the fix to the first good answer. */
+  async function fixAndServe(url: string) {
+    const started = performance.now();
+    expect(await put(url, ORIGINAL)).toEqual({ status: 200, body: { ok: true } });
+    const res = await fetch(`${url}/lessons/${SLUG}/api/data`);
+    expect(res.status).toBe(200);
+    return performance.now() - started;
+  }
+
+  it('a syntax error and a throw at import: 422 at their lines, nothing else changes', async () => {
+    const { url } = await startWorkbench();
+    const syntax = inHandler('const = 1;');
+    expect(await put(url, syntax)).toMatchObject({ status: 422, body: { errors: [{ line: lineOf(syntax, 'const = 1;') }] } });
+    const atImport = ORIGINAL.replace('const shortPolling', "throw new TypeError('broken at import');\nconst shortPolling");
+    expect(await put(url, atImport)).toMatchObject({ status: 422, body: { errors: [{ line: lineOf(atImport, 'broken at import') }] } });
+    await workbenchAnswers(url);
+    expect((await fetch(`${url}/lessons/${SLUG}/api/data`)).status).toBe(200);
+  });
+
+  it('a throw in a handler: a JSON 500, the error at its line', async () => {
+    const { url } = await startWorkbench();
+    const code = inHandler("throw new RangeError('handler broke');");
+    expect(await put(url, code)).toMatchObject({ status: 200 });
+    const res = await fetch(`${url}/lessons/${SLUG}/api/data`);
+    expect([res.status, await res.json()]).toEqual([500, { error: 'RangeError: handler broke' }]);
+    const [error] = await errorsAt(url, (m) => m.includes('handler broke'));
+    expect(error).toMatchObject({ phase: 'runtime', source: { file: 'server.ts', line: lineOf(code, 'handler broke') } });
+    await workbenchAnswers(url);
+    await fixAndServe(url);
+  });
+
+  it('an unhandled rejection: drawn at its line, and the lesson keeps serving', async () => {
+    const { url } = await startWorkbench();
+    const code = inHandler("void Promise.reject(new Error('nobody waits for me'));");
+    expect(await put(url, code)).toMatchObject({ status: 200 });
+    expect((await fetch(`${url}/lessons/${SLUG}/api/data`)).status).toBe(200);
+    const [error] = await errorsAt(url, (m) => m.includes('nobody waits for me'));
+    expect(error).toMatchObject({ phase: 'runtime', source: { file: 'server.ts', line: lineOf(code, 'nobody waits for me') } });
+    expect((await fetch(`${url}/lessons/${SLUG}/api/data`)).status).toBe(200);
+  });
+
+  it('process.exit() in a handler ends the runner, not the workbench: reported at its line, restarted', async () => {
+    const { url } = await startWorkbench();
+    const code = inHandler('process.exit(3);');
+    expect(await put(url, code)).toMatchObject({ status: 200 });
+    expect((await fetch(`${url}/lessons/${SLUG}/api/data`)).status).toBe(502);
+    const [exit] = await errorsAt(url, (m) => m.startsWith('process.exit(3)'));
+    expect(exit).toMatchObject({ phase: 'runtime', source: { file: 'server.ts', line: lineOf(code, 'process.exit(3)') } });
+    await errorsAt(url, (m) => m.includes('stopped (exit code 3); restarting'));
+    await workbenchAnswers(url);
+    expect(await fixAndServe(url)).toBeLessThan(3_000);
+  });
+
+  it('while (true) {} in a handler: the watchdog stops the runner within 3 s, the workbench answers meanwhile', async () => {
+    const { url } = await startWorkbench();
+    expect(await put(url, inHandler('while (true) {}'))).toMatchObject({ status: 200 });
+    const started = performance.now();
+    const stuck = fetch(`${url}/lessons/${SLUG}/api/data`);
+    await workbenchAnswers(url);
+    expect((await stuck).status).toBe(502);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    await errorsAt(url, (m) => m.includes('(a busy loop?) and was stopped; restarting it on the last good code'));
+    await workbenchAnswers(url);
+    expect(await fixAndServe(url)).toBeLessThan(3_000);
+  });
+
+  it('while (true) {} at import: 422 when the watchdog stops the load, and the last good code keeps serving', async () => {
+    const { url } = await startWorkbench();
+    const answer = await put(url, ORIGINAL.replace('const shortPolling', 'while (true) {}\nconst shortPolling'));
+    expect(answer).toMatchObject({ status: 422, body: { errors: [{ message: expect.stringContaining('busy loop at import') }] } });
+    await workbenchAnswers(url);
+    expect((await fetch(`${url}/lessons/${SLUG}/api/data`)).status).toBe(200);
+  });
+});
