@@ -172,6 +172,8 @@ export interface LessonCode {
   html: string;
   /** What the copy button copies: the file as it is on disk, or the diff as text, notations removed. */
   text: string;
+  /** True when the file is an edit made in the page (`PUT …/code/<file>`), not the lesson's original. */
+  edited?: boolean;
 }
 
 /** A diff to show beside the files: how one function of server.ts becomes another (the fix of a lesson). */

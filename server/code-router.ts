@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import express, { Router } from 'express';
 import { LESSON_FILES, type LessonFile } from '../lessons/trace-event.ts';
 import { createEditGuard, type EditGuardOptions } from './edit-guard.ts';
@@ -12,7 +13,7 @@ export interface CodeRouterOptions extends EditGuardOptions {
 }
 
 /**
- * `/api/lessons/<slug>/code/<file>`: read a lesson file as it runs (`GET`), run an edit of it
+ * `/api/lessons/<slug>/code/<file>`: read a lesson file as it runs, and the original (`GET`), run an edit of it
  * (`PUT {"code"}` → 200 `{"ok":true}`, or 422 `{"errors":[{line,column,message}]}` while the last
  * good code keeps serving), and go back to the original (`DELETE`). Behind the edit guard: this
  * executes code on the server.
@@ -34,7 +35,8 @@ export function createCodeRouter({ hosts, ...guard }: CodeRouterOptions): Router
 
   router.get('/lessons/:slug/code/:file', async (req, res) => {
     const { host, file } = target(req.params.slug, req.params.file);
-    res.json({ file, ...(await host.code(file)) });
+    const original = await readFile(file === 'server.ts' ? host.entry.serverPath : host.entry.clientPath, 'utf8');
+    res.json({ file, ...(await host.code(file)), original });
   });
 
   router.put('/lessons/:slug/code/:file', parseJson, async (req, res) => {

@@ -153,9 +153,9 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
 
 async function renderDetail(entry: LessonEntry, code: LessonHost['code'], live: () => Pick<LessonDetail, 'scenario' | 'settings'>): Promise<LessonDetail> {
   // The code that runs is the code that is shown: the page's edit when there is one.
-  const serverCode = (await code('server.ts')).code;
+  const { code: serverCode, edited } = await code('server.ts');
   const [server, client, fix, steps] = await Promise.all([
-    highlightLessonFile('server.ts', serverCode),
+    highlightLessonFile('server.ts', serverCode).then((file) => ({ ...file, edited })),
     readFile(entry.clientPath, 'utf8').then((code) => highlightLessonFile('client.ts', code)),
     // Code edited so that a function of the fix is gone: show the files without the diff.
     entry.fix && highlightLessonFix(serverCode, entry.fix).catch(() => undefined),

@@ -38,17 +38,17 @@ const data = async (url: string) => (await (await fetch(`${url}/lessons/${SLUG}/
 describe('editing a lesson\'s server code through the API', () => {
   it('runs an edit, keeps it beside the original, shows it, and resets it', async () => {
     const { url, workspaceDir } = await startWorkbench();
-    expect(await send(url, 'GET', CODE)).toEqual({ status: 200, body: { file: 'server.ts', code: ORIGINAL, edited: false } });
+    expect(await send(url, 'GET', CODE)).toEqual({ status: 200, body: { file: 'server.ts', code: ORIGINAL, edited: false, original: ORIGINAL } });
     expect(await data(url)).not.toHaveProperty('edited');
 
     expect(await put(url, EDITED)).toEqual({ status: 200, body: { ok: true } });
     expect(await data(url)).toMatchObject({ edited: true });
-    expect(await send(url, 'GET', CODE)).toEqual({ status: 200, body: { file: 'server.ts', code: EDITED, edited: true } });
+    expect(await send(url, 'GET', CODE)).toEqual({ status: 200, body: { file: 'server.ts', code: EDITED, edited: true, original: ORIGINAL } });
     // Kept in the workspace, never over lessons/; the page shows the code that runs.
     expect(await readFile(join(workspaceDir, SLUG, 'server.ts'), 'utf8')).toBe(EDITED);
     expect(await readFile(join(ROOT, 'lessons', '01-short-polling', 'server.ts'), 'utf8')).toBe(ORIGINAL);
-    const detail = (await (await fetch(`${url}/api/lessons/${SLUG}`)).json()) as { code: { tab: string; text: string }[] };
-    expect(detail.code.find((c) => c.tab === 'server.ts')?.text).toContain('edited: true');
+    const detail = (await (await fetch(`${url}/api/lessons/${SLUG}`)).json()) as { code: { tab: string; text: string; edited?: boolean }[] };
+    expect(detail.code.find((c) => c.tab === 'server.ts')).toMatchObject({ edited: true, text: expect.stringContaining('edited: true') });
     const reloads = await waitFor(async () => (await traceOf(url, SLUG)).filter((e) => e.kind === 'reload'));
     expect(reloads.map((e) => 'reason' in e && e.reason)).toEqual(['start', 'edited']);
 
