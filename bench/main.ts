@@ -16,6 +16,7 @@ import { DEFAULT_SEED, measureBatching, measureMissedUpdates } from './long-poll
 import { median, percentile, round1 } from './stats.ts';
 import { measureWireBytesPerUpdate, type TechniqueFigures } from './wire-bytes.ts';
 import { measureChat, type ChatTransportFigures } from './websocket-chat.ts';
+import { measureEditReload } from './edit-reload.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seed: { type: 'string', default: String(DEFAULT_SEED) } } });
 const rounds = values.quick ? 2 : 5;
@@ -80,6 +81,13 @@ try {
     ].join('\n'),
   );
 
+  const edit = await measureEditReload({ root, rounds: values.quick ? 3 : 7 });
+  console.log(
+    `edit → first answer from the new code (short-polling server.ts, ${edit.rounds} rounds): workbench PUT median ${round1(edit.workbenchMedianMs)} ms ` +
+      `(${edit.workbenchMs.map((ms) => Math.round(ms)).join(', ')}), tsx watch restart median ${round1(edit.tsxWatchMedianMs)} ms ` +
+      `(${edit.tsxWatchMs.map((ms) => Math.round(ms)).join(', ')}); workbench ÷ tsx watch ${round2(edit.ratio)}×`,
+  );
+
   console.log(
     JSON.stringify({
       coldReadyMs: Math.round(median(cold.map((c) => c.readyMs))),
@@ -109,6 +117,9 @@ try {
       chatLongPollVsWebSocketBytes: round2(chat.longPollVsWebSocketBytes),
       chatWebSocketRoundTripP50Ms: round1(chat.websocket.roundTripP50Ms),
       chatLongPollRoundTripP50Ms: round1(chat.longPoll.roundTripP50Ms),
+      editToServeMsP50: round1(edit.workbenchMedianMs),
+      tsxWatchRestartMsP50: round1(edit.tsxWatchMedianMs),
+      editVsTsxWatchRatio: round2(edit.ratio),
     }),
   );
 } finally {
