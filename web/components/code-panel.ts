@@ -1,11 +1,15 @@
-import { LitElement, css, html, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { Task } from '@lit/task';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { keyed } from 'lit/directives/keyed.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { LessonCode } from '../../lessons/lesson.ts';
-import type { SourceLocation } from '../../lessons/trace-event.ts';
+import type { LessonFile, SourceLocation } from '../../lessons/trace-event.ts';
+import { getCode, resetCode, saveCode, type CodeError, type CodeRunResult } from '../code-api.ts';
 import { readCodeTabs, tabForLine, tabForSteps, type CodeTabContent } from '../code-tabs.ts';
 import { theme } from '../theme.ts';
+import type { CodeEditor, CodeSaveEvent } from './code-editor.ts';
 
 type CopyState = 'idle' | 'copied' | 'selected';
 
@@ -17,9 +21,21 @@ const COPY_LABELS: Record<CopyState, string> = {
 
 const COPY_FEEDBACK_MS: Record<Exclude<CopyState, 'idle'>, number> = { copied: 1500, selected: 4000 };
 
+/** The only file the page can edit for now (the code API answers 405 for client.ts). */
+const EDITABLE_FILE: LessonFile = 'server.ts';
+
+/** The status line of the edit mode: what the last action did. */
+interface EditStatus {
+  kind: 'busy' | 'ok' | 'error';
+  text: string;
+  /** Where the first error is and what it says. */
+  detail?: string;
+}
+
 /**
  * Shows a lesson's highlighted files (and views of them, like the diff of a fix) in tabs, and lights up
- * the lines the timeline points at.
+ * the lines the timeline points at. The server.ts tab can be edited: Edit opens it in `<code-editor>`,
+ * Save (Ctrl-S) runs the edit through the code API, Diff shows it against the lesson's own file.
  * @cssprop --code-panel-font-size - Code font size, never below 14px (default 15px).
  * @cssprop --code-panel-active - Background of the line of the selected event.
  * @cssprop --code-panel-active-bar - Edge and number colour of that line (default `--wb-held`).
@@ -73,10 +89,82 @@ export class CodePanel extends LitElement {
         color: var(--wb-text);
         margin-bottom: -1px;
       }
-      .copy {
+      .copy,
+      .edit {
         margin-bottom: 0.35rem;
         font-size: 13px;
+      }
+      .copy {
         min-width: 7.5em;
+      }
+      .badge {
+        margin-left: 0.5em;
+        padding: 0 0.45em;
+        border-radius: 999px;
+        font-family: var(--wb-font);
+        font-size: 11px;
+        line-height: 1.5;
+        vertical-align: 1px;
+        color: var(--wb-bg);
+        background: var(--wb-reload);
+      }
+
+      .panel.editing:not([hidden]) {
+        display: flex;
+        flex-direction: column;
+        overflow: hidden;
+      }
+      .edit-bar {
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+        padding: 0.35rem 0.5rem;
+        background: var(--wb-surface);
+        border-bottom: 1px solid var(--wb-border);
+        font-size: 13px;
+      }
+      .edit-bar .save {
+        background: var(--wb-accent);
+        border-color: var(--wb-accent);
+        color: var(--wb-bg);
+        font-weight: 600;
+      }
+      .edit-bar .save:disabled {
+        opacity: 0.6;
+        cursor: progress;
+      }
+      .edit-bar .done {
+        margin-left: auto;
+      }
+      .edit-bar .done.confirm {
+        border-color: var(--wb-error);
+        color: var(--wb-error);
+      }
+      .edit-status {
+        min-width: 0;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+        color: var(--wb-muted);
+      }
+      .edit-status[data-kind='ok'] {
+        color: var(--wb-server);
+      }
+      .edit-status[data-kind='error'] {
+        color: var(--wb-error);
+      }
+      .edit-status .detail {
+        margin-left: 0.5em;
+        font-family: var(--wb-mono);
+        color: var(--wb-text);
+      }
+      code-editor,
+      code-diff {
+        flex: 1 1 0;
+        min-height: 0;
+      }
+      code-editor[hidden] {
+        display: none;
       }
 
       .panel {
@@ -221,10 +309,34 @@ export class CodePanel extends LitElement {
   /** Step ids whose lines are emphasised while the others dim. */
   @property({ attribute: false }) focusSteps: readonly string[] = [];
 
+  /** The lesson these files belong to: editing server.ts goes through `/api/lessons/<slug>/code/server.ts`. */
+  @property() slug = '';
+
   /** The tab shown, once chosen by the user, `tab`, `activeLine` or `focusSteps`. */
   @state() private _tab?: string;
 
   @state() private _copyState: CopyState = 'idle';
+
+  /** True while server.ts is open in the editor. */
+  @state() private _editing = false;
+  /** The editor's text when Diff was turned on; undefined while the diff is off. */
+  @state() private _diffText?: string;
+  @state() private _errors: readonly CodeError[] = [];
+  @state() private _status?: EditStatus;
+  @state() private _busy = false;
+  /** Done was pressed with unsaved changes: pressing it again drops them. */
+  @state() private _confirmDone = false;
+
+  /** server.ts as it runs, and its original: loaded when editing starts, and again after a reset. */
+  private _file = new Task(this, {
+    task: async ([slug], { signal }) => (await Promise.all([getCode(slug, EDITABLE_FILE, signal), loadEditor()]))[0],
+    args: () => [this.slug] as const,
+    autoRun: false,
+  });
+  /** The text that runs, as far as the editor knows: the one loaded or last saved. */
+  private _savedText = '';
+
+  @query('code-editor') private _editor?: CodeEditor;
 
   private _content = new Map<string, CodeTabContent>();
   private _copyTimer?: ReturnType<typeof setTimeout>;
@@ -236,7 +348,10 @@ export class CodePanel extends LitElement {
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('code')) this._content = readCodeTabs(this.code);
+    if (changed.has('slug') && this._editing) this._stopEditing();
     if (changed.has('tab') && this.tab) this._tab = this.tab;
+    // While editing, the timeline and the steps light lines but never take the user away from the editor.
+    if (this._editing) return;
     if (changed.has('focusSteps') && this.focusSteps.length > 0) {
       this._tab = tabForSteps(this.code, this._content, this._currentTab(), this.focusSteps) ?? this._tab;
     }
@@ -248,11 +363,12 @@ export class CodePanel extends LitElement {
   override render() {
     if (this.code.length === 0) return html`<div class="empty">No code loaded.</div>`;
     const current = this._currentTab();
+    const editingCurrent = this._editing && current === EDITABLE_FILE;
     return html`
       <div class="toolbar">
         <div role="tablist" aria-label="Lesson files" @keydown=${this._onTabKeydown}>
           ${this.code.map(
-            ({ tab, title, file }) => html`<button
+            ({ tab, title, file, edited }) => html`<button
               role="tab"
               id=${`tab-${tab}`}
               aria-controls=${`panel-${tab}`}
@@ -262,27 +378,86 @@ export class CodePanel extends LitElement {
               data-file=${file}
               @click=${() => this._select(tab)}
             >
-              ${title}
+              ${title}${edited
+                ? html`<span class="badge" title="Your edit from this page runs, not the lesson's own file">edited</span>`
+                : nothing}
             </button>`,
           )}
         </div>
-        <button class="copy" @click=${this._onCopy} aria-live="polite">${COPY_LABELS[this._copyState]}</button>
+        ${current === EDITABLE_FILE && this.slug && !this._editing
+          ? html`<button class="edit" @click=${this._startEditing} title="Edit server.ts here and run it">Edit</button>`
+          : nothing}
+        ${editingCurrent ? nothing : html`<button class="copy" @click=${this._onCopy} aria-live="polite">${COPY_LABELS[this._copyState]}</button>`}
       </div>
       ${repeat(
         this.code,
         (c) => c.tab,
-        (c) => html`<div
-          class="panel"
-          role="tabpanel"
-          id=${`panel-${c.tab}`}
-          aria-labelledby=${`tab-${c.tab}`}
-          data-tab=${c.tab}
-          data-file=${c.file}
-          ?hidden=${c.tab !== current}
-        >
-          ${unsafeHTML(c.html)}
-        </div>`,
+        (c) => {
+          const editing = this._editing && c.tab === EDITABLE_FILE;
+          return html`<div
+            class="panel ${editing ? 'editing' : ''}"
+            role="tabpanel"
+            id=${`panel-${c.tab}`}
+            aria-labelledby=${`tab-${c.tab}`}
+            data-tab=${c.tab}
+            data-file=${c.file}
+            ?hidden=${c.tab !== current}
+            @keydown=${editing ? this._onEditKeydown : undefined}
+          >
+            ${editing ? this._renderEditing() : unsafeHTML(c.html)}
+          </div>`;
+        },
       )}
+    `;
+  }
+
+  /** The edit mode of server.ts: its toolbar and status, then the editor (or the diff against the original). */
+  private _renderEditing() {
+    const status = this._status;
+    const diffing = this._diffText !== undefined;
+    const loaded = this._file.value;
+    return html`
+      <div class="edit-bar">
+        <button class="save" ?disabled=${this._busy || !loaded} @click=${() => this._save()} title="Run this code (Ctrl-S, ⌘-S)">Save</button>
+        <button class="diff" aria-pressed=${diffing} ?disabled=${!loaded} @click=${this._toggleDiff} title="Compare with the lesson's own server.ts">
+          Diff
+        </button>
+        <button
+          class="reset"
+          ?disabled=${this._busy || !loaded}
+          @click=${this._reset}
+          title="Throw the edit away (saved and unsaved) and run the lesson's own server.ts again"
+        >
+          Reset to original
+        </button>
+        <span class="edit-status" role="status" data-kind=${status?.kind ?? nothing} title=${status ? [status.text, status.detail].filter(Boolean).join(' ') : nothing}
+          >${status?.text}${status?.detail ? html`<span class="detail">${status.detail}</span>` : nothing}</span
+        >
+        <button class="done ${this._confirmDone ? 'confirm' : ''}" @click=${this._onDone} title="Back to the read view">
+          ${this._confirmDone ? 'Drop changes' : 'Done'}
+        </button>
+      </div>
+      ${this._file.render({
+        pending: () => html`<div class="empty">Loading server.ts…</div>`,
+        error: (error) => html`<div class="empty" role="alert">Could not load server.ts: ${(error as Error).message}</div>`,
+        complete: (file) =>
+          // A new load (Edit, Reset) gets a new editor; a new lesson detail after a save keeps the user's text.
+          keyed(
+            file,
+            html`<code-editor
+                .value=${file.code}
+                .errors=${this._errors}
+                label="server.ts"
+                ?hidden=${diffing}
+                @code-save=${(e: CodeSaveEvent) => this._save(e.code)}
+              ></code-editor>
+              ${!diffing
+                ? nothing
+                : this._diffText === file.original
+                  ? html`<div class="empty">No changes: this is the lesson's own server.ts.</div>`
+                  : html`<code-diff .original=${file.original} .value=${this._diffText}></code-diff>`}`,
+          ),
+      })}
     `;
   }
 
@@ -332,6 +507,91 @@ export class CodePanel extends LitElement {
     this._tab = tab;
   }
 
+  private async _startEditing(): Promise<void> {
+    this._editing = true;
+    this._status = undefined;
+    this._errors = [];
+    await this._load();
+    await this.updateComplete;
+    await this._editor?.updateComplete;
+    this._editor?.focus();
+  }
+
+  private async _load(): Promise<void> {
+    await this._file.run();
+    this._savedText = this._file.value?.code ?? '';
+  }
+
+  private _stopEditing(): void {
+    this._editing = false;
+    this._diffText = undefined;
+    this._errors = [];
+    this._status = undefined;
+    this._confirmDone = false;
+  }
+
+  private async _onDone(): Promise<void> {
+    const editor = this._editor;
+    if (editor && editor.text !== this._savedText && !this._confirmDone) {
+      this._confirmDone = true;
+      this._status = { kind: 'error', text: 'Unsaved changes: Save them, or press Drop changes to leave without them' };
+      return;
+    }
+    this._stopEditing();
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>('button.edit')?.focus();
+  }
+
+  /** Ctrl-S or Cmd-S anywhere in the edit mode (the editor handles its own first). */
+  private _onEditKeydown(event: KeyboardEvent): void {
+    if (event.defaultPrevented || event.key.toLowerCase() !== 's' || !(event.ctrlKey || event.metaKey) || event.altKey) return;
+    event.preventDefault();
+    void this._save();
+  }
+
+  private _toggleDiff(): void {
+    this._diffText = this._diffText === undefined ? (this._editor?.text ?? this._file.value?.code) : undefined;
+  }
+
+  private async _save(code = this._editor?.text): Promise<void> {
+    if (code === undefined || this._busy) return;
+    this._confirmDone = false;
+    await this._run('Saving…', () => saveCode(this.slug, EDITABLE_FILE, code), () => {
+      this._savedText = code;
+      return 'Saved: running your code';
+    });
+  }
+
+  private async _reset(): Promise<void> {
+    if (this._busy) return;
+    this._confirmDone = false;
+    this._diffText = undefined;
+    await this._run('Resetting…', () => resetCode(this.slug, EDITABLE_FILE), async () => {
+      await this._load();
+      return 'Reset: the original runs again';
+    });
+  }
+
+  /** Runs a save or a reset, and tells how it went in the status line and the editor. */
+  private async _run(busyText: string, action: () => Promise<CodeRunResult>, done: () => string | Promise<string>): Promise<void> {
+    this._busy = true;
+    this._status = { kind: 'busy', text: busyText };
+    try {
+      const result = await action();
+      if (result.ok) {
+        this._errors = [];
+        this._status = { kind: 'ok', text: await done() };
+      } else {
+        this._errors = result.errors;
+        this._status = errorStatus(result.errors);
+      }
+    } catch (error) {
+      this._status = { kind: 'error', text: (error as Error).message };
+    } finally {
+      this._busy = false;
+    }
+  }
+
   private _onTabKeydown(event: KeyboardEvent): void {
     const tabs = this.code.map((c) => c.tab);
     const index = tabs.indexOf(this._currentTab() ?? tabs[0]);
@@ -374,6 +634,22 @@ export class CodePanel extends LitElement {
     clearTimeout(this._copyTimer);
     this._copyTimer = setTimeout(() => (this._copyState = 'idle'), COPY_FEEDBACK_MS[copyState]);
   }
+}
+
+/** Loads the editor and the diff view (CodeMirror) the first time someone edits, not with the page. */
+function loadEditor(): Promise<unknown> {
+  return Promise.all([import('./code-editor.ts'), import('./code-diff.ts')]);
+}
+
+/** "2 errors: …" and where the first one is, for the status line. */
+function errorStatus(errors: readonly CodeError[]): EditStatus {
+  const count = errors.length;
+  const [first] = errors;
+  return {
+    kind: 'error',
+    text: count === 0 ? 'The code did not run: the last good code keeps serving' : `${count} ${count === 1 ? 'error' : 'errors'}: the last good code keeps serving`,
+    detail: first && `line ${first.line}:${first.column} ${first.message}`,
+  };
 }
 
 /** Scrolls only the panel (never the page) so the line sits in its middle, unless it is already well in view. */

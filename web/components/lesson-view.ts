@@ -336,7 +336,7 @@ export class LessonView extends LitElement {
           ${this._hasSockets(events)
             ? html`<socket-wire-view .events=${events} .origin=${origin} follow="/lessons/${detail.slug}/api/chat" @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></socket-wire-view>`
             : nothing}
-          <code-panel .code=${detail.code} .activeLine=${this._activeLine ?? this._pinnedLine} .focusSteps=${step?.focus ?? []}></code-panel>
+          <code-panel .slug=${detail.slug} .code=${detail.code} .activeLine=${this._activeLine ?? this._pinnedLine} .focusSteps=${step?.focus ?? []}></code-panel>
         </section>
       </main>
     `;

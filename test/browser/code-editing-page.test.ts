@@ -1,0 +1,128 @@
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { CodeFile } from '../../web/code-api.ts';
+import type { CodeEditor } from '../../web/components/code-editor.ts';
+import { launchChromium } from '../setup/chromium.ts';
+import { startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
+
+/** A real workbench (edits kept in a temporary workspace) and the short-polling page, with server.ts open in the editor. */
+async function openEditor() {
+  const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${url}/lessons/short-polling/`);
+  const original = ((await (await fetch(`${url}/api/lessons/short-polling/code/server.ts`)).json()) as CodeFile).original;
+
+  const panel = page.locator('code-panel');
+  await panel.locator('button.edit').click();
+  await panel.locator('code-editor .cm-content').waitFor();
+  await waitFor(async () => (await editorText(page)) === original, { what: 'server.ts in the editor' });
+  return { url, page, panel, original, pageErrors };
+}
+
+function editorText(page: Page): Promise<string> {
+  return page.locator('code-panel code-editor').evaluate((editor: CodeEditor) => editor.text);
+}
+
+/** Finds `search` with the editor's own search panel (Ctrl-F), then types `replacement` over the match. */
+async function replaceInEditor(page: Page, search: string, replacement: string): Promise<void> {
+  await page.locator('code-panel code-editor .cm-content').click();
+  await page.keyboard.press('Control+f');
+  await page.keyboard.press('Control+a'); // the field may still hold the previous search
+  await page.keyboard.type(search);
+  await page.keyboard.press('Enter'); // selects the next match
+  await page.keyboard.press('Escape'); // closes the search panel, back in the text with the match selected
+  await page.keyboard.insertText(replacement);
+  await waitFor(async () => (await editorText(page)).includes(replacement), { what: `"${replacement}" typed in the editor` });
+}
+
+async function readData(url: string): Promise<Record<string, unknown>> {
+  return (await (await fetch(`${url}/lessons/short-polling/api/data`)).json()) as Record<string, unknown>;
+}
+
+describe('editing server.ts in the lesson page', () => {
+  it('runs an edit saved with Ctrl-S, draws a compile error at its line while the last good code serves, and resets to the original', async () => {
+    const { url, page, panel, original, pageErrors } = await openEditor();
+    const status = panel.locator('.edit-status');
+    const badge = panel.locator('[role=tab][data-tab="server.ts"] .badge');
+    expect(await badge.count()).toBe(0);
+
+    await replaceInEditor(page, 'changedAt })', 'changedAt, editedBy: "the page" })');
+    await page.keyboard.press('Control+s');
+    await waitFor(async () => (await status.textContent()) === 'Saved: running your code', { what: 'the saved status' });
+    await waitFor(async () => (await traceOf(url, 'short-polling')).some((e) => e.kind === 'reload' && e.reason === 'edited'), {
+      what: 'a reload event for the edit',
+    });
+    expect((await readData(url)).editedBy).toBe('the page');
+    await badge.waitFor();
+    expect(await badge.textContent()).toBe('edited');
+    // The pushed lesson (edited: true) leaves the editor alone.
+    expect(await editorText(page)).toContain('editedBy: "the page"');
+
+    await replaceInEditor(page, 'const etag =', 'const etag = =');
+    await page.keyboard.press('Control+s');
+    const etagLine = original.split('\n').findIndex((line) => line.includes('const etag =')) + 1;
+    await waitFor(async () => (await status.textContent())?.startsWith('1 error: the last good code keeps serving'), { what: 'the error status' });
+    expect(await status.textContent()).toContain(`line ${etagLine}:`);
+    const marked = panel.locator('code-editor .cm-line', { has: page.locator('.cm-lintRange-error') });
+    await marked.waitFor();
+    expect(await marked.textContent()).toContain('const etag = =');
+    // The gutter marker sits on the row of that line's number.
+    const number = panel.locator('code-editor .cm-lineNumbers .cm-gutterElement', { hasText: new RegExp(`^${etagLine}$`) });
+    const marker = panel.locator('code-editor .cm-lint-marker-error');
+    expect(await marker.count()).toBe(1);
+    expect(Math.abs((await marker.boundingBox())!.y - (await number.boundingBox())!.y)).toBeLessThan(8);
+    expect((await readData(url)).editedBy).toBe('the page');
+
+    await panel.locator('button.reset').click();
+    await waitFor(async () => (await status.textContent()) === 'Reset: the original runs again', { what: 'the reset status' });
+    await waitFor(async () => !('editedBy' in (await readData(url))), { what: 'the original serving /data' });
+    await badge.waitFor({ state: 'detached' });
+    expect(await editorText(page)).toBe(original);
+    expect(await panel.locator('code-editor .cm-lintRange-error').count()).toBe(0);
+    expect((await traceOf(url, 'short-polling')).some((e) => e.kind === 'reload' && e.reason === 'reset')).toBe(true);
+
+    await panel.locator('button.done').click();
+    await panel.locator('.panel[data-tab="server.ts"] .line[data-line="1"]').waitFor();
+    expect(await panel.locator('code-editor').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('keeps unsaved text when the lesson is pushed again, shows it against the original, and asks before dropping it', async () => {
+    const { url, page, panel, pageErrors } = await openEditor();
+    await replaceInEditor(page, 'changedAt })', 'changedAt, draft: true })');
+
+    // Any change to the lesson pushes its detail (and code) to the page again: here the scenario.
+    const scenario = page.getByLabel('Data changes');
+    const before = await scenario.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent);
+    await fetch(`${url}/api/lessons/short-polling/scenario`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"kind":"manual"}' });
+    await waitFor(async () => (await scenario.evaluate((select: HTMLSelectElement) => select.selectedOptions[0]?.textContent)) !== before, {
+      what: 'the pushed scenario',
+    });
+    expect(await editorText(page)).toContain('draft: true');
+
+    // Escape is the editor's (search, completion): it does not leave the edit mode.
+    await page.locator('code-panel code-editor .cm-content').press('Escape');
+    expect(await panel.locator('code-editor').count()).toBe(1);
+
+    await panel.locator('button.diff').click();
+    const added = panel.locator('code-diff .cm-changedLine');
+    await added.first().waitFor();
+    expect(await added.allTextContents()).toEqual([expect.stringContaining('changedAt, draft: true })')]);
+    expect(await panel.locator('code-diff .cm-deletedChunk').textContent()).toContain('res.json({ version, value, changedAt });');
+    await panel.locator('button.diff').click();
+    await panel.locator('code-diff').waitFor({ state: 'detached' });
+    expect(await editorText(page)).toContain('draft: true');
+
+    const done = panel.locator('button.done');
+    await done.click();
+    expect(await done.textContent()).toContain('Drop changes');
+    expect(await panel.locator('.edit-status').textContent()).toMatch(/^Unsaved changes/);
+    await done.click();
+    await panel.locator('.panel[data-tab="server.ts"] .line[data-line="1"]').waitFor();
+    expect('draft' in (await readData(url))).toBe(false);
+    expect(await panel.locator('[role=tab][data-tab="server.ts"] .badge').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});
