@@ -125,4 +125,34 @@ describe('editing server.ts in the lesson page', () => {
     expect(await panel.locator('[role=tab][data-tab="server.ts"] .badge').count()).toBe(0);
     expect(pageErrors).toEqual([]);
   });
+
+  it('marks the line that threw while running, in the read view and in the editor, until the code is reloaded', async () => {
+    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${url}/lessons/short-polling/`);
+    const { original } = (await (await fetch(`${url}/api/lessons/short-polling/code/server.ts`)).json()) as CodeFile;
+    const throwing = original.replace("  router.get('/data', (req, res) => {", "  router.get('/data', (req, res) => {\n    if (req.query.boom) throw new Error('boom on request');");
+    const line = throwing.split('\n').findIndex((l) => l.includes('boom on request')) + 1;
+    const put = await fetch(`${url}/api/lessons/short-polling/code/server.ts`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: throwing }) });
+    expect(put.status).toBe(200);
+    expect((await fetch(`${url}/lessons/short-polling/api/data?boom=1`)).status).toBe(500);
+
+    const panel = page.locator('code-panel');
+    const marked = panel.locator(`.panel[data-tab="server.ts"] .line.runtime-error[data-line="${line}"]`);
+    await marked.waitFor({ state: 'attached' });
+    expect(await marked.getAttribute('title')).toBe('Thrown while running: Error: boom on request');
+    expect(await panel.locator('.panel[data-tab="server.ts"] .line.runtime-error').count()).toBe(1);
+
+    await panel.locator('button.edit').click();
+    await panel.locator('code-editor .cm-lint-marker-error').first().waitFor();
+    const diagnosticLines = await panel.locator('code-editor').evaluate((editor: CodeEditor) => editor.errors.map((e) => [e.line, e.message]));
+    expect(diagnosticLines).toEqual([[line, 'Thrown while running: Error: boom on request']]);
+
+    // Reset reloads the original: the mark goes with the code that threw.
+    await panel.locator('button.reset').click();
+    await waitFor(async () => (await panel.locator('code-editor').evaluate((editor: CodeEditor) => editor.errors.length)) === 0, { what: 'the mark gone after the reset' });
+    expect(pageErrors).toEqual([]);
+  });
 });

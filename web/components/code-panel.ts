@@ -13,6 +13,13 @@ import type { CodeEditor, CodeSaveEvent } from './code-editor.ts';
 
 type CopyState = 'idle' | 'copied' | 'selected';
 
+/** An error the running lesson code threw, at its line. */
+export interface RuntimeError {
+  file: SourceLocation['file'];
+  line: number;
+  message: string;
+}
+
 const COPY_LABELS: Record<CopyState, string> = {
   idle: 'Copy',
   copied: 'Copied',
@@ -269,6 +276,10 @@ export class CodePanel extends LitElement {
         opacity: 1;
       }
 
+      .line.runtime-error {
+        background: rgb(255 123 114 / 0.15);
+        box-shadow: inset 5px 0 0 var(--wb-error);
+      }
       .line.active-line {
         background: var(--code-panel-active);
         box-shadow:
@@ -311,6 +322,9 @@ export class CodePanel extends LitElement {
 
   /** The lesson these files belong to: editing server.ts goes through `/api/lessons/<slug>/code/server.ts`. */
   @property() slug = '';
+
+  /** Errors the running code threw since it was loaded, at their lines: marked in the read view and in the editor. */
+  @property({ attribute: false }) runtimeErrors: readonly RuntimeError[] = [];
 
   /** The tab shown, once chosen by the user, `tab`, `activeLine` or `focusSteps`. */
   @state() private _tab?: string;
@@ -446,7 +460,7 @@ export class CodePanel extends LitElement {
             file,
             html`<code-editor
                 .value=${file.code}
-                .errors=${this._errors}
+                .errors=${this._editorErrors()}
                 label="server.ts"
                 ?hidden=${diffing}
                 @code-save=${(e: CodeSaveEvent) => this._save(e.code)}
@@ -480,15 +494,34 @@ export class CodePanel extends LitElement {
   private _decoratePanel(panel: HTMLElement): void {
     const file = panel.dataset.file;
     const activeLine = this.activeLine?.file === file ? this.activeLine?.line : undefined;
+    const thrown = new Map(this._runtimeErrorsIn(file).map((e) => [String(e.line), e.message]));
     let hasStepFocus = false;
     for (const line of panel.querySelectorAll<HTMLElement>('.line')) {
       line.classList.toggle('active-line', activeLine !== undefined && line.dataset.line === String(activeLine));
+      const error = thrown.get(line.dataset.line ?? '');
+      line.classList.toggle('runtime-error', error !== undefined);
+      if (error !== undefined) line.title = `Thrown while running: ${error}`;
+      else line.removeAttribute('title');
       const steps = line.dataset.step?.split(' ') ?? [];
       const focused = steps.some((step) => this.focusSteps.includes(step));
       line.classList.toggle('step-focus', focused);
       hasStepFocus ||= focused;
     }
     panel.classList.toggle('has-step-focus', hasStepFocus);
+  }
+
+  /** Compile errors of the last save and errors thrown by the running code, for the editor (the same array while neither changes). */
+  private _editorErrors(): readonly CodeError[] {
+    const [compile, thrown, merged] = this._mergedErrors ?? [];
+    if (merged && compile === this._errors && thrown === this.runtimeErrors) return merged;
+    const next = [...this._errors, ...this._runtimeErrorsIn(EDITABLE_FILE).map((e) => ({ line: e.line, column: 1, message: `Thrown while running: ${e.message}` }))];
+    this._mergedErrors = [this._errors, this.runtimeErrors, next];
+    return next;
+  }
+  private _mergedErrors?: [readonly CodeError[], readonly RuntimeError[], readonly CodeError[]];
+
+  private _runtimeErrorsIn(file: string | undefined): readonly RuntimeError[] {
+    return this.runtimeErrors.filter((e) => e.file === file);
   }
 
   private _currentTab(): string | undefined {

@@ -14,6 +14,7 @@ import { claimTabNumber } from '../tab-number.ts';
 import { theme } from '../theme.ts';
 import { formatBytes, formatDuration } from '../timeline-format.ts';
 import { MAX_CHAT_LINES, type ChatSendEvent } from './chat-box.ts';
+import type { RuntimeError } from './code-panel.ts';
 import './code-panel.ts';
 import './event-timeline.ts';
 import './lesson-controls.ts';
@@ -336,7 +337,7 @@ export class LessonView extends LitElement {
           ${this._hasSockets(events)
             ? html`<socket-wire-view .events=${events} .origin=${origin} follow="/lessons/${detail.slug}/api/chat" @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></socket-wire-view>`
             : nothing}
-          <code-panel .slug=${detail.slug} .code=${detail.code} .activeLine=${this._activeLine ?? this._pinnedLine} .focusSteps=${step?.focus ?? []}></code-panel>
+          <code-panel .slug=${detail.slug} .runtimeErrors=${this._runtimeErrors(events)} .code=${detail.code} .activeLine=${this._activeLine ?? this._pinnedLine} .focusSteps=${step?.focus ?? []}></code-panel>
         </section>
       </main>
     `;
@@ -385,6 +386,14 @@ export class LessonView extends LitElement {
   private _streams = false;
   private _hasStreams(events: readonly TraceEvent[]): boolean {
     return (this._streams ||= events.some((e) => e.kind === 'stream-open'));
+  }
+
+  /** The runtime errors to mark in the code: a new array only when they change, so the editor is not redrawn for nothing. */
+  private _thrown: RuntimeError[] = [];
+  private _runtimeErrors(events: readonly TraceEvent[]): RuntimeError[] {
+    const now = runtimeErrors(events);
+    if (JSON.stringify(now) !== JSON.stringify(this._thrown)) this._thrown = now;
+    return this._thrown;
   }
 
   /** Whether the lesson has opened a WebSocket (then the socket wire view shows); once true, it stays. */
@@ -455,6 +464,19 @@ export class LessonView extends LitElement {
   private _clearTrace() {
     callApi('DELETE', `/api/trace?lesson=${this.slug}`).catch((error: Error) => (this._error = error.message));
   }
+}
+
+/** Errors thrown at a line of lesson code since the server code was last (re)loaded. */
+function runtimeErrors(events: readonly TraceEvent[]): RuntimeError[] {
+  const errors: RuntimeError[] = [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.kind === 'reload') break;
+    if (e.kind === 'error' && e.phase === 'runtime' && e.source && !errors.some((x) => x.file === e.source!.file && x.line === e.source!.line)) {
+      errors.unshift({ file: e.source.file, line: e.source.line, message: e.message });
+    }
+  }
+  return errors;
 }
 
 function formatRate(perSec: number): string {
