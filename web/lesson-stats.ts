@@ -1,5 +1,6 @@
 import { findMissedUpdates } from '../lessons/missed-updates.ts';
 import type { TraceEvent } from '../lessons/trace-event.ts';
+import { eventBytes } from './timeline-format.ts';
 
 /** Figures for one client, read from the trace. */
 export interface ClientStats {
@@ -59,6 +60,7 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
   for (const e of events) {
     const s = e.client ? stats.get(e.client) : undefined;
     if (!s) continue;
+    s.wireBytes += eventBytes(e) ?? 0;
     switch (e.kind) {
       case 'client-request': {
         s.requests++;
@@ -78,13 +80,9 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
         if (key !== undefined) inFlight.set(key, Math.max(0, (inFlight.get(key) ?? 0) - 1));
         break;
       }
-      case 'http-request':
-        s.wireBytes += e.bytes;
-        break;
       case 'http-response': {
         s.statuses[e.status] = (s.statuses[e.status] ?? 0) + 1;
         s.bytes += e.bytes;
-        s.wireBytes += e.bytes;
         if (recent(e)) s.bytesPerSec += e.bytes;
         const bucket = e.status === 304 ? notModified : e.status === 200 ? fullBytes : undefined;
         if (bucket) {
@@ -98,16 +96,13 @@ export function computeClientStats(events: readonly TraceEvent[], clients: reado
         break;
       case 'stream-chunk':
         s.bytes += e.bytes;
-        s.wireBytes += e.bytes;
         if (recent(e)) s.bytesPerSec += e.bytes;
         break;
       case 'ws-open':
         s.sockets++;
-        s.wireBytes += e.bytes;
         break;
       case 'ws-frame':
         s.frames++;
-        s.wireBytes += e.bytes;
         if (e.direction === 'out') s.bytes += e.bytes;
         if (recent(e)) s.bytesPerSec += e.bytes;
         break;

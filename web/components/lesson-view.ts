@@ -12,7 +12,7 @@ import { loadLessonClient } from '../lesson-clients.ts';
 import { computeClientStats, RATE_WINDOW_MS, type ClientStats } from '../lesson-stats.ts';
 import { claimTabNumber } from '../tab-number.ts';
 import { theme } from '../theme.ts';
-import { formatBytes, formatDuration } from '../timeline-format.ts';
+import { eventBytes, formatBytes, formatDuration } from '../timeline-format.ts';
 import { MAX_CHAT_LINES, type ChatSendEvent } from './chat-box.ts';
 import type { RuntimeError } from './code-panel.ts';
 import './code-panel.ts';
@@ -345,7 +345,9 @@ export class LessonView extends LitElement {
 
   /** Every byte a client's connections carried since `since` (server time), both ways. */
   private _bytesSince(events: readonly TraceEvent[], client: string, since: number): number {
-    return computeClientStats(events.filter((e) => e.t >= since), [client], since)[0]!.wireBytes;
+    let bytes = 0;
+    for (const e of events) if (e.client === client && e.t >= since) bytes += eventBytes(e) ?? 0;
+    return bytes;
   }
 
   /** A client card's figures: requests or streams or sockets, bytes, rates, staleness; for a chat, the bytes per message since its box opened. */
