@@ -8,11 +8,12 @@
 import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import express, { type ErrorRequestHandler, type Router } from 'express';
-import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonServer, type LessonSettings, type UpgradeHandler } from '../lessons/lesson.ts';
+import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonServer, type LessonSettings } from '../lessons/lesson.ts';
 import type { TraceInput } from '../lessons/trace-event.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
 import { ALIVE_EVERY_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
+import { createUpgradeRoutes } from './upgrade-routes.ts';
 import { traceHttpMiddleware, type OpenStream } from './trace-http.ts';
 import { traceWebSocket } from './trace-websocket.ts';
 
@@ -39,7 +40,7 @@ const abort = new AbortController();
 let sourcePath = '';
 let apiBase = '';
 let locate: LessonLocator = () => undefined;
-const upgrades = new Map<string, UpgradeHandler>();
+const upgrades = createUpgradeRoutes(() => apiBase);
 const streams = new Set<OpenStream>();
 
 const app = express();
@@ -48,8 +49,7 @@ app.set('etag', false); // lessons decide about ETags themselves
 const server = createServer(app);
 server.on('upgrade', (req, socket, head) => {
   socket.on('error', () => socket.destroy());
-  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-  const handler = pathname.startsWith(`${apiBase}/`) ? upgrades.get(pathname.slice(apiBase.length)) : undefined;
+  const handler = upgrades.handlerFor(req);
   if (!handler) return rejectUpgrade(socket, 404);
   try {
     traceWebSocket({ emit, locate, streams }, req, socket);
@@ -130,9 +130,7 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
     },
     settings: () => settings,
     signal: abort.signal,
-    onUpgrade(path, handler) {
-      upgrades.set(path.startsWith('/') ? path : `/${path}`, handler);
-    },
+    onUpgrade: upgrades.add,
   };
   let router: Router;
   try {

@@ -1,12 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
-import { DEFAULT_SETTINGS, type LessonServer, type LessonSettings, type SettingValue, type UpgradeHandler } from '../../lessons/lesson.ts';
+import { DEFAULT_SETTINGS, type LessonServer, type LessonSettings, type SettingValue } from '../../lessons/lesson.ts';
 import type { TraceEvent, TraceInput } from '../../lessons/trace-event.ts';
 import { createFeed, type Feed } from '../../server/feed.ts';
 import { rejectUpgrade } from '../../server/reject-upgrade.ts';
 import { traceHttpMiddleware } from '../../server/trace-http.ts';
 import { traceWebSocket } from '../../server/trace-websocket.ts';
+import { createUpgradeRoutes } from '../../server/upgrade-routes.ts';
 
 export interface LessonHarness {
   /** The lesson's API base URL, e.g. `http://127.0.0.1:40123/lessons/long-polling/api`. */
@@ -57,23 +58,20 @@ export async function startLessonHarness(server: LessonServer, { slug, params = 
   const settings: LessonSettings = { ...DEFAULT_SETTINGS, params };
   const abort = new AbortController();
   const apiBase = `/lessons/${slug}/api`;
-  const upgrades = new Map<string, UpgradeHandler>();
+  const upgrades = createUpgradeRoutes(() => apiBase);
   const router = server({
     slug,
     feed: { current: feed.current, subscribe: (listener) => feed.subscribe((snapshot) => listener(snapshot)) },
     settings: () => settings,
     signal: abort.signal,
-    onUpgrade(path, handler) {
-      upgrades.set(path.startsWith('/') ? path : `/${path}`, handler);
-    },
+    onUpgrade: upgrades.add,
   });
   const app = express();
   app.use(apiBase, traceHttpMiddleware({ emit, locate: () => undefined, delayMs }), router);
   const http = createServer(app);
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const handler = pathname.startsWith(`${apiBase}/`) ? upgrades.get(pathname.slice(apiBase.length)) : undefined;
+    const handler = upgrades.handlerFor(req);
     if (!handler) return rejectUpgrade(socket, 404);
     traceWebSocket({ emit, locate: () => undefined }, req, socket);
     handler(req, socket, head);
