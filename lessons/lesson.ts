@@ -186,6 +186,39 @@ export interface LessonFix {
   title: string;
 }
 
+/**
+ * A lesson's check, run by "Check my code" against the server code that runs (an edit or the
+ * original) and in `npm test` against the original. It changes the feed `rounds` times, one
+ * round after another, each the way the lesson's point says it can go wrong, and expects each
+ * version to be shown by `client` within `withinMs`.
+ */
+export interface LessonCheck {
+  /** The expectation as a sentence, e.g. "Every version reaches the naive client". */
+  expect: string;
+  /** The client it watches (one of the lesson's clients). */
+  client: string;
+  /**
+   * How each round changes the feed: `race` lands a change between two polls of the client (the
+   * long-poll race), `dropped` cuts the client's streams and makes two changes while it is away
+   * (a resume must bring both), `plain` just makes a change.
+   */
+  change: 'race' | 'dropped' | 'plain';
+  /** How many rounds (1–10). */
+  rounds: number;
+  /** How long each version may take to reach the client, ms (times the slow-motion factor). */
+  withinMs: number;
+}
+
+/** What a check found: passed, or the first version that did not reach the client and why. */
+export interface CheckResult {
+  passed: boolean;
+  client: string;
+  /** The check's expectation when it passed; what went wrong when it failed. */
+  message: string;
+  /** Each change it made, in order: its version, and how long it took to be shown (absent: never). */
+  changes: { version: number; shownAfterMs?: number }[];
+}
+
 /** One browser client the lesson page runs. */
 export interface LessonClientSpec {
   id: string;
@@ -216,4 +249,8 @@ export interface LessonDetail extends LessonSummary {
   clients: LessonClientSpec[];
   /** False when the lesson does not use the feed (a chat): the page shows no feed lane and no feed controls. */
   usesFeed: boolean;
+  /** The lesson's check ("Check my code"), when it has one. */
+  check?: LessonCheck;
+  /** Where the page imports client.ts from while it is an edit made in the page (an ES module); absent while the original runs. */
+  clientModule?: string;
 }

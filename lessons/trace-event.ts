@@ -181,6 +181,20 @@ export interface ErrorEvent extends TraceBase {
   phase: 'compile' | 'load' | 'runtime' | 'runner' | 'client' | 'proxy';
 }
 
+/**
+ * "Check my code": a lesson's check started on a client's lane, passed, or failed (with the
+ * version that never reached the client).
+ */
+export interface CheckEvent extends TraceBase {
+  kind: 'check';
+  client: string;
+  phase: 'start' | 'pass' | 'fail';
+  /** What the check expects ("Every version reaches the naive client"), or why it passed or failed. */
+  message: string;
+  /** The version that did not arrive (a failed check of feed delivery). */
+  version?: number;
+}
+
 /** The browser sent a request (client side of `http-request`). */
 export interface ClientRequestEvent extends TraceBase {
   kind: 'client-request';
@@ -276,6 +290,7 @@ export type TraceEvent =
   | WsCloseEvent
   | ReloadEvent
   | ErrorEvent
+  | CheckEvent
   | ClientRequestEvent
   | ClientResponseEvent
   | ClientShowEvent

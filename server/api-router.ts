@@ -65,6 +65,13 @@ export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
     res.status(201).json(await host.race(clientIn(req.body, host)));
   });
 
+  // Runs the lesson's check against the server code that runs now; {"client"} picks a second tab's client.
+  router.post('/lessons/:slug/check', onlyJson, parseJson, async (req, res) => {
+    const host = hostOf(req.params.slug);
+    const named = (req.body as { client?: unknown } | null)?.client !== undefined;
+    res.json(await host.check(named ? clientIn(req.body, host) : undefined));
+  });
+
   router.post('/lessons/:slug/drop', onlyJson, parseJson, async (req, res) => {
     const host = hostOf(req.params.slug);
     res.json({ dropped: await host.dropStreams(clientIn(req.body, host)) });

@@ -27,11 +27,14 @@ export function createCodeRouter({ hosts, ...guard }: CodeRouterOptions): Router
     if (!(LESSON_FILES as readonly string[]).includes(file)) throw new HttpError(404, `A lesson has no file "${file}": ${LESSON_FILES.join(', ')}`);
     return { host, file: file as LessonFile };
   };
-  const serverOnly = (file: LessonFile) => {
-    if (file !== 'server.ts') throw new HttpError(405, 'Only server.ts can be edited from the page for now; edit client.ts on disk');
-  };
-
   router.use('/lessons/:slug/code', createEditGuard(guard));
+
+  // The edited client.ts as the page imports it (the original is bundled with the page).
+  router.get('/lessons/:slug/code/client.js', async (req, res) => {
+    const module = await target(req.params.slug, 'client.ts').host.clientModule();
+    if (module === undefined) throw new HttpError(404, 'client.ts is not edited: the page runs the original');
+    res.type('text/javascript').set('cache-control', 'no-store').send(module);
+  });
 
   router.get('/lessons/:slug/code/:file', async (req, res) => {
     const { host, file } = target(req.params.slug, req.params.file);
@@ -41,19 +44,17 @@ export function createCodeRouter({ hosts, ...guard }: CodeRouterOptions): Router
 
   router.put('/lessons/:slug/code/:file', parseJson, async (req, res) => {
     const { host, file } = target(req.params.slug, req.params.file);
-    serverOnly(file);
     const code = (req.body as { code?: unknown } | null)?.code;
     if (typeof code !== 'string') throw new HttpError(400, 'Expected {"code": "<the whole file>"}');
-    const result = await host.editServer(code);
+    const result = await host.edit(file, code);
     if (result.ok) res.json({ ok: true });
     else res.status(422).json({ errors: result.errors });
   });
 
   router.delete('/lessons/:slug/code/:file', async (req, res) => {
     const { host, file } = target(req.params.slug, req.params.file);
-    serverOnly(file);
-    const result = await host.resetServer();
-    if (result && !result.ok) return void res.status(422).json({ errors: result.errors });
+    const result = await host.reset(file);
+    if (!result.ok) return void res.status(422).json({ errors: result.errors });
     res.json({ ok: true });
   });
 

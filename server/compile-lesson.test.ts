@@ -1,6 +1,6 @@
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { compileLessonServer } from './compile-lesson.ts';
+import { compileLessonClient, compileLessonServer } from './compile-lesson.ts';
 
 const SOURCE_PATH = '/lessons/01-short-polling/server.ts';
 
@@ -84,5 +84,32 @@ describe('compileLessonServer', () => {
       const result = await compileLessonServer(SOURCE_PATH, 'const x = `abc\n');
       expect(result).toEqual({ ok: false, errors: [{ line: 1, column: 11, message: 'Unterminated string' }] });
     });
+  });
+});
+
+describe('compileLessonClient', () => {
+  it('strips the types, keeps a source map back to client.ts, and drops type-only imports', async () => {
+    const source = ["import type { ClientContext } from '../lesson.ts';", '', 'export default function start({ show }: ClientContext) {', '  show({ version: 1, value: 1, changedAt: 0 });', '}', ''].join('\n');
+    const result = await compileLessonClient(source);
+    if (!result.ok) throw new Error(`compile failed: ${JSON.stringify(result.errors)}`);
+    const { js, map } = splitInlineMap(result.code);
+    expect(js).not.toMatch(/import|ClientContext/);
+    expect(js).toContain('export default function start');
+    expect(map.sources).toEqual(['client.ts']);
+    expect(map.sourcesContent).toEqual([source]);
+  });
+
+  it('refuses a value import at its line: the module is served on its own', async () => {
+    const source = ["import type { ClientContext } from '../lesson.ts';", "import { pause } from '../../web/pause.ts';", '', 'export default (c: ClientContext) => pause(1);', ''].join('\n');
+    expect(await compileLessonClient(source)).toEqual({
+      ok: false,
+      errors: [{ line: 2, column: 1, message: 'client.ts runs in the page on its own: it may import types only (import type { … } from …)' }],
+    });
+  });
+
+  it('reports a syntax error at its line and column', async () => {
+    const result = await compileLessonClient('export default function start() {\n  const x = = 1;\n}\n');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0]).toMatchObject({ line: 2, column: 13 });
   });
 });

@@ -24,6 +24,31 @@ export async function compileLessonServer(sourcePath: string, code: string): Pro
   }
 }
 
+/**
+ * Turns a lesson's client.ts into an ES module for the page, with an inline source map back to
+ * `client.ts`. The module is served on its own (no bundler), so it may import types only.
+ */
+export async function compileLessonClient(code: string): Promise<CompileResult> {
+  try {
+    const result = await transformWithOxc(code, 'client.ts', { lang: 'ts', sourcemap: true, target: 'es2022' });
+    // Type-only imports are gone after the transform; anything still imported would not load.
+    if (/^\s*(import\b[^(]|export\b[^;]*\bfrom\b)/m.test(result.code)) {
+      return { ok: false, errors: [{ line: importLine(code), column: 1, message: 'client.ts runs in the page on its own: it may import types only (import type { … } from …)' }] };
+    }
+    const map = { ...result.map, sources: ['client.ts'], sourcesContent: [code] };
+    const inline = Buffer.from(JSON.stringify(map)).toString('base64');
+    return { ok: true, code: `${result.code}\n//# sourceMappingURL=data:application/json;base64,${inline}\n` };
+  } catch (error) {
+    return { ok: false, errors: compileErrorsOf(error) };
+  }
+}
+
+/** The 1-based line of the first import or re-export that is not type-only (1 when none is found on one line). */
+function importLine(code: string): number {
+  const index = code.split('\n').findIndex((line) => /^\s*(import(?!\s+type\b)|export(?!\s+type\b)[^;]*\bfrom\b)/.test(line));
+  return index + 1 || 1;
+}
+
 function compileErrorsOf(error: unknown): CompileError[] {
   const errors = (error as { errors?: unknown[] }).errors ?? [error];
   return errors.map((e) => {

@@ -73,6 +73,7 @@ describe('loadLessonCatalog', () => {
         '  - { id: fixed, label: Fixed }',
         'params: { holdMs: 30000 }',
         'fix: { from: waitNaive, to: waitFixed, title: the fix }',
+        'check: { expect: Every version reaches the naive client, client: naive, change: race, rounds: 3, withinMs: 3000 }',
         'controls:',
         '  - { kind: toggle, option: retry, label: Retry }',
         '  - { kind: number, param: holdMs, label: Hold for, min: 0, max: 60000, step: 1000 }',
@@ -105,6 +106,7 @@ describe('loadLessonCatalog', () => {
         options: { timeoutMs: 30_000 },
         params: { holdMs: 30_000 },
         fix: { from: 'waitNaive', to: 'waitFixed', title: 'the fix' },
+        check: { expect: 'Every version reaches the naive client', client: 'naive', change: 'race', rounds: 3, withinMs: 3_000 },
         clients: [
           { id: 'naive', label: 'Naive', options: { retry: false } },
           { id: 'fixed', label: 'Fixed' },
@@ -178,6 +180,9 @@ describe('loadLessonCatalog', () => {
       ],
       ['a race for an unknown client', lessonMarkdown('A', 'controls: [{ kind: race, client: ghost, label: Race }]\n'), `control "Race": "client" must be one of the lesson's clients`],
       ['a drop for an unknown client', lessonMarkdown('A', 'controls: [{ kind: drop, client: ghost, label: Drop }]\n'), `control "Drop": "client" must be one of the lesson's clients`],
+      ['a check of an unknown client', lessonMarkdown('A', 'check: { expect: It works, client: ghost, change: plain, rounds: 1, withinMs: 1000 }\n'), `"check": "client" must be one of the lesson's clients`],
+      ['a check with 0 rounds', lessonMarkdown('A', 'check: { expect: It works, client: client, change: plain, rounds: 0, withinMs: 1000 }\n'), '"check": "rounds" must be a whole number from 1 to 10'],
+      ['a check without an expectation', lessonMarkdown('A', 'check: { client: client, change: plain, rounds: 1, withinMs: 1000 }\n'), '"check": needs "expect": the expectation as a sentence'],
       ['a fix without a title', lessonMarkdown('A', 'fix: { from: a, to: b }\n'), '"fix" must be { from: <function name>, to: <function name>, title: <tab label> }'],
     ])('names the file for %s', async (_name, markdown, message) => {
       const dir = await createLessonsFolder({ '03-broken/lesson.md': markdown });

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ClientOptions, LessonClientSpec, LessonControl, LessonFix, LessonSummary, Scenario, SettingValue } from '../lessons/lesson.ts';
+import type { ClientOptions, LessonCheck, LessonClientSpec, LessonControl, LessonFix, LessonSummary, Scenario, SettingValue } from '../lessons/lesson.ts';
 import { parseScenario } from './scenario.ts';
 
 /** A lesson folder as found on disk, with its front matter checked. */
@@ -20,6 +20,8 @@ export interface LessonEntry extends LessonSummary {
   params: Record<string, SettingValue>;
   /** A diff to show beside the files, from one function of server.ts to another. */
   fix?: LessonFix;
+  /** The lesson's check ("Check my code"). */
+  check?: LessonCheck;
   clients: LessonClientSpec[];
   /** The markdown after the front matter (the steps). */
   body: string;
@@ -64,6 +66,11 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
   if (fix !== undefined && !(typeof fix?.from === 'string' && typeof fix.to === 'string' && typeof fix.title === 'string')) {
     fail('"fix" must be { from: <function name>, to: <function name>, title: <tab label> }');
   }
+  const check = front.check as LessonCheck | undefined;
+  if (check !== undefined) {
+    const problem = checkProblem(check, clients);
+    if (problem) fail(`"check": ${problem}`);
+  }
   return {
     slug,
     order: Number(order),
@@ -79,6 +86,7 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
     options,
     params,
     fix,
+    check,
     clients,
     body,
   };
@@ -95,6 +103,16 @@ function controlProblem(control: LessonControl, params: Record<string, SettingVa
   if (!['choice', 'number', 'toggle'].includes(control.kind)) return `unknown kind "${(control as { kind: unknown }).kind}"`;
   if (typeof control.option === typeof control.param) return 'set exactly one of "option" (a client option) or "param" (a server parameter)';
   if (control.param !== undefined && !Object.hasOwn(params, control.param)) return `"param: ${control.param}" is not declared under "params"`;
+  return undefined;
+}
+
+/** What is wrong with a declared check, if anything. */
+function checkProblem(check: LessonCheck, clients: LessonClientSpec[]): string | undefined {
+  if (!check || typeof check !== 'object' || typeof check.expect !== 'string' || !check.expect) return 'needs "expect": the expectation as a sentence';
+  if (!clients.some((c) => c.id === check.client)) return '"client" must be one of the lesson\'s clients';
+  if (!['race', 'dropped', 'plain'].includes(check.change)) return '"change" must be race, dropped or plain';
+  if (!Number.isInteger(check.rounds) || check.rounds < 1 || check.rounds > 10) return '"rounds" must be a whole number from 1 to 10';
+  if (typeof check.withinMs !== 'number' || !(check.withinMs >= 100 && check.withinMs <= 60_000)) return '"withinMs" must be 100–60000';
   return undefined;
 }
 

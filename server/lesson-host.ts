@@ -1,16 +1,23 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_SETTINGS, type LessonDetail, type LessonSettings, type Scenario } from '../lessons/lesson.ts';
+import { DEFAULT_SETTINGS, type CheckResult, type LessonDetail, type LessonSettings, type Scenario } from '../lessons/lesson.ts';
 import type { LessonFile } from '../lessons/trace-event.ts';
 import { createFeed, type Feed } from './feed.ts';
+import { compileLessonClient, type CompileError } from './compile-lesson.ts';
 import { highlightLessonFile, highlightLessonFix } from './highlight.ts';
+import { HttpError } from './http-error.ts';
 import { readLessonEntry, type LessonEntry } from './lesson-catalog.ts';
+import { runLessonCheck } from './lesson-check.ts';
 import { createLessonRunner, type LessonRunner, type LoadResult } from './lesson-runner.ts';
 import type { CurrentCode, LessonWorkspace } from './lesson-workspace.ts';
 import { renderLessonSteps } from './render-steps.ts';
 import { createRaceOnCue, type RaceResult } from './race-on-cue.ts';
 import { createScenarioDriver } from './scenario.ts';
 import type { TraceHub } from './trace-hub.ts';
+
+/** What an edit or a reset gave: it runs, or it did not compile or load and the last good code keeps running. */
+export type EditResult = { ok: true } | { ok: false; errors: CompileError[] };
 
 /** Everything the workbench keeps for one lesson: its feed, scenario, settings and runner. */
 export interface LessonHost {
@@ -27,14 +34,22 @@ export interface LessonHost {
   setScenario(scenario: Scenario): void;
   /** Lands a feed change between two polls of `client` (the long-poll race, on cue). */
   race(client: string): Promise<RaceResult>;
+  /** Runs the lesson's check ("Check my code") on `client` (its declared client by default); the scenario pauses meanwhile. */
+  check(client?: string): Promise<CheckResult>;
   /** Ends the event streams and WebSockets of `client` from the server side (a stream cleanly, a socket as a network drop would); resolves to how many. */
   dropStreams(client: string): Promise<number>;
   /** A lesson file as it runs and is shown: the page's edit of it, or the original. */
   code(file: LessonFile): Promise<CurrentCode>;
-  /** Runs `code` as the lesson's server.ts and keeps it as the edit; on a compile or load error the last good code keeps serving. */
-  editServer(code: string): Promise<LoadResult>;
-  /** Drops the edit of server.ts and runs the original again. */
-  resetServer(): Promise<LoadResult | undefined>;
+  /**
+   * Runs `code` as the lesson's `file` and keeps it as the edit: server.ts is swapped into the
+   * runner; client.ts is compiled for the pages, which restart their clients on it. On a compile
+   * (or load) error the last good code keeps running.
+   */
+  edit(file: LessonFile, code: string): Promise<EditResult>;
+  /** Drops the edit of `file`: the original runs again. */
+  reset(file: LessonFile): Promise<EditResult>;
+  /** The edited client.ts as an ES module for the page; undefined while the original runs (the page has it bundled). */
+  clientModule(): Promise<string | undefined>;
   /** A lesson file changed on disk: reload the server code (unless an edit from the page is running) or re-render, and tell listeners. */
   fileChanged(file: LessonFile | 'lesson.md'): Promise<LoadResult | undefined>;
   /** Calls `listener` after each change to what `detail()` returns. */
@@ -59,6 +74,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
   let started: Promise<LoadResult> | undefined;
   let detail: Promise<LessonDetail> | undefined;
   const detailListeners = new Set<() => void>();
+  let checking = false;
 
   const runner: LessonRunner = createLessonRunner({
     slug: entry.slug,
@@ -78,6 +94,12 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
 
   const code = (file: LessonFile) => workspace.current(entry.slug, file, file === 'server.ts' ? entry.serverPath : entry.clientPath);
   const start = () => (started ??= code('server.ts').then((current) => runner.load(current.code, 'start')));
+  let clientGeneration = 1;
+  /** The pages restart their clients on the new client.ts: mark it on the timeline. */
+  const clientLoaded = (reason: 'edited' | 'reset') => {
+    emit({ kind: 'reload', t: Date.now(), lane: 'server', generation: ++clientGeneration, file: 'client.ts', reason });
+    detailChanged();
+  };
   const detailChanged = () => {
     detail = undefined;
     for (const listener of detailListeners) listener();
@@ -107,22 +129,67 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
       detailChanged();
     },
     race: (client) => raceOnCue.race(client),
+    async check(client) {
+      const check = entry.check;
+      if (!check) throw new HttpError(404, `The ${entry.slug} lesson has no check`);
+      if (checking) throw new HttpError(409, 'A check is already running');
+      checking = true;
+      // The check makes its own changes: the scenario's would overtake them.
+      const paused: Scenario = { kind: 'manual' };
+      const scenario = driver.scenario;
+      driver.set(paused, settings.timeScale);
+      try {
+        await start();
+        return await runLessonCheck(check, client ?? check.client, {
+          feed,
+          observe: (listener) => hub.subscribe(entry.slug, listener),
+          emit,
+          race: (who) => raceOnCue.race(who),
+          dropStreams: (who) => runner.endStreams(who, 'cut by the check'),
+          timeScale: () => settings.timeScale,
+        });
+      } finally {
+        checking = false;
+        // Unless someone chose another scenario meanwhile.
+        if (driver.scenario === paused) driver.set(scenario, settings.timeScale);
+      }
+    },
     dropStreams: (client) => runner.endStreams(client, 'dropped from the page'),
     code,
-    async editServer(next) {
+    async edit(file, next) {
+      if (file === 'client.ts') {
+        const compiled = await compileLessonClient(next);
+        if (!compiled.ok) return compiled;
+        await workspace.save(entry.slug, file, next);
+        clientLoaded('edited');
+        return { ok: true };
+      }
       await start();
       const result = await runner.load(next, 'edited');
       if (result.ok) {
-        await workspace.save(entry.slug, 'server.ts', next);
+        await workspace.save(entry.slug, file, next);
         detailChanged();
       }
       return result;
     },
-    async resetServer() {
-      await workspace.reset(entry.slug, 'server.ts');
-      const result = started ? await runner.load(await readFile(entry.serverPath, 'utf8'), 'reset') : undefined;
+    async reset(file) {
+      if (file === 'client.ts') {
+        if (!(await code(file)).edited) return { ok: true };
+        await workspace.reset(entry.slug, file);
+        clientLoaded('reset');
+        return { ok: true };
+      }
+      await workspace.reset(entry.slug, file);
+      const result = started ? await runner.load(await readFile(entry.serverPath, 'utf8'), 'reset') : { ok: true as const };
       detailChanged();
       return result;
+    },
+    async clientModule() {
+      const current = await code('client.ts');
+      if (!current.edited) return undefined;
+      const compiled = await compileLessonClient(current.code);
+      // Saved edits compiled when they were saved; a hand-broken workspace file runs as nothing.
+      return compiled.ok ? compiled.code : `throw new Error(${JSON.stringify(`client.ts does not compile: ${compiled.errors[0]?.message}`)});\n`;
     },
     async fileChanged(file) {
       let result: LoadResult | undefined;
@@ -154,9 +221,10 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
 async function renderDetail(entry: LessonEntry, code: LessonHost['code'], live: () => Pick<LessonDetail, 'scenario' | 'settings'>): Promise<LessonDetail> {
   // The code that runs is the code that is shown: the page's edit when there is one.
   const { code: serverCode, edited } = await code('server.ts');
+  const clientCode = await code('client.ts');
   const [server, client, fix, steps] = await Promise.all([
     highlightLessonFile('server.ts', serverCode).then((file) => ({ ...file, edited })),
-    readFile(entry.clientPath, 'utf8').then((code) => highlightLessonFile('client.ts', code)),
+    highlightLessonFile('client.ts', clientCode.code).then((file) => ({ ...file, edited: clientCode.edited })),
     // Code edited so that a function of the fix is gone: show the files without the diff.
     entry.fix && highlightLessonFix(serverCode, entry.fix).catch(() => undefined),
     renderLessonSteps(entry.body),
@@ -172,6 +240,8 @@ async function renderDetail(entry: LessonEntry, code: LessonHost['code'], live: 
     options: entry.options,
     clients: entry.clients,
     usesFeed: entry.usesFeed,
+    ...(entry.check ? { check: entry.check } : {}),
+    ...(clientCode.edited ? { clientModule: `/api/lessons/${entry.slug}/code/client.js?v=${createHash('sha1').update(clientCode.code).digest('hex').slice(0, 12)}` } : {}),
     ...live(),
   };
 }

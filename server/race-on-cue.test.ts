@@ -49,6 +49,25 @@ describe('createRaceOnCue', () => {
     expect(causes).toEqual(['race']);
   });
 
+  it('forgets the requests of a runner that was replaced: after a reload it waits for the new runner to hold one', async () => {
+    const { causes, race } = setUp();
+    const now = Date.now();
+    race.observe(response(now - 400, 'c1'));
+    race.observe(request(now - 200, 'c2'));
+    race.observe(held(now - 199, 'c2'));
+    // The old runner answered c2 as it retired, and that answer never reached the trace.
+    race.observe(event({ kind: 'reload', t: now - 100, lane: 'server', generation: 2, file: 'server.ts', reason: 'edited' }));
+
+    const result = race.race('naive');
+    expect(causes).toEqual([]);
+    race.observe(request(Date.now(), 'c3'));
+    race.observe(held(Date.now(), 'c3'));
+    expect(causes).toEqual(['manual']);
+    race.observe(response(Date.now(), 'c3'));
+    await result;
+    expect(causes).toEqual(['manual', 'race']);
+  });
+
   it('makes the opener when the client becomes held after the race was asked for', async () => {
     const { causes, race } = setUp();
     race.observe(response(1_000, 'c1'));

@@ -96,6 +96,14 @@ export function createRaceOnCue({ feed, timeScale, answerTimeoutMs = 10_000 }: R
 
   return {
     observe(event) {
+      // A new runner: the old one's requests are gone (answered or cut as it retired, not always in the trace).
+      if (event.kind === 'reload') {
+        for (const traffic of clients.values()) {
+          traffic.open.clear();
+          traffic.held.clear();
+        }
+        return;
+      }
       if (event.lane !== 'server' || event.client === undefined || !('conn' in event)) return;
       const traffic = trafficOf(event.client);
       switch (event.kind) {

@@ -15,7 +15,8 @@ export default function startLongPolling({ fetch, url, show, reportError, option
 
   /** The next poll's URL: what this client tells the server about the data it has. */
   function nextPoll(): string {
-    if (options.strategy === 'naive') return '/data?wait=1'; // [!code step:naive-poll]
+    // The naive lane sends its token too, but to the naive handler, which never reads it.
+    if (options.strategy === 'naive') return `/data?wait=1&since=${have.changedAt}&handler=naive`; // [!code step:naive-poll]
     if (options.deliver === 'every') return `/changes?wait=1&after=${have.version}`; // [!code step:cursor-poll]
     if (options.token === 'client-clock') return `/data?wait=1&since=${receivedAt}`; // [!code step:client-clock]
     if (options.token === 'version') return `/data?wait=1&since=${have.changedAt}&version=${have.version}`; // [!code step:tie-poll]

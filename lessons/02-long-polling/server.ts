@@ -72,8 +72,8 @@ const longPolling: LessonServer = ({ feed, settings, signal }) => {
     waiters.delete(waiter);
   }
 
-  // Naive: hold every poll until the next change.
-  function waitNaive(res: Response) {
+  // Naive: hold every poll until the next change (a token, if the client sends one, is never read).
+  function waitNaive(res: Response, _token?: Token) {
     hold(res, () => latest); // [!code step:naive]
   }
 
@@ -86,11 +86,12 @@ const longPolling: LessonServer = ({ feed, settings, signal }) => {
   router.get('/data', (req, res) => {
     // First load (and plain polling): the data as it is now.
     if (req.query.wait !== '1') return void res.json(latest); // [!code step:first-load]
-    if (req.query.since === undefined) return waitNaive(res);
-    const token = { since: count(req.query.since), version: req.query.version === undefined ? undefined : count(req.query.version) };
-    if (Number.isNaN(token.since) || Number.isNaN(token.version)) {
+    const token = req.query.since === undefined ? undefined : { since: count(req.query.since), version: req.query.version === undefined ? undefined : count(req.query.version) };
+    if (token && (Number.isNaN(token.since) || Number.isNaN(token.version))) {
       return void res.status(400).json({ error: '"since" must be the changedAt you have (a non-negative number of ms, e.g. ?since=1732000000000), "version" a non-negative number' });
     }
+    // The seed's server takes polls without a token, and the naive lane's (`&handler=naive`: its token goes unread).
+    if (!token || req.query.handler === 'naive') return waitNaive(res, token); // [!code step:route]
     waitFixed(res, token);
   });
 

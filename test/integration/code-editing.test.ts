@@ -58,6 +58,47 @@ describe('editing a lesson\'s server code through the API', () => {
     await expect(stat(join(workspaceDir, SLUG, 'server.ts'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('edits client.ts: compiled for the page (types stripped, a source map back to client.ts), a value import refused at its line, reset', async () => {
+    const { url, workspaceDir } = await startWorkbench();
+    const path = `/api/lessons/${SLUG}/code/client.ts`;
+    const original = await readFile(join(ROOT, 'lessons', '01-short-polling', 'client.ts'), 'utf8');
+    const edited = `${original}\n// edited in the page\nexport const edited: boolean = true;\n`;
+    const detailOf = async () => (await (await fetch(`${url}/api/lessons/${SLUG}`)).json()) as { clientModule?: string; code: { tab: string; edited?: boolean }[] };
+    expect((await detailOf()).clientModule).toBeUndefined();
+    expect((await fetch(`${url}/api/lessons/${SLUG}/code/client.js`)).status).toBe(404);
+
+    expect(await send(url, 'PUT', path, { headers: json, body: JSON.stringify({ code: edited }) })).toEqual({ status: 200, body: { ok: true } });
+    expect(await readFile(join(workspaceDir, SLUG, 'client.ts'), 'utf8')).toBe(edited);
+    const detail = await detailOf();
+    expect(detail.code.find((c) => c.tab === 'client.ts')).toMatchObject({ edited: true });
+    expect(detail.clientModule).toMatch(new RegExp(`^/api/lessons/${SLUG}/code/client\\.js\\?v=[0-9a-f]{12}$`));
+    const module = await fetch(`${url}${detail.clientModule}`);
+    expect(module.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const js = await module.text();
+    expect(js).toContain('export const edited = true');
+    expect(js).not.toContain('import type');
+    const map = JSON.parse(Buffer.from(/sourceMappingURL=data:application\/json;base64,(\S+)/.exec(js)![1]!, 'base64').toString('utf8')) as { sources: string[] };
+    expect(map.sources).toEqual(['client.ts']);
+    const reloads = await waitFor(async () => {
+      const list = (await traceOf(url, SLUG)).filter((e) => e.kind === 'reload' && e.file === 'client.ts');
+      return list.length > 0 && list;
+    });
+    expect(reloads.map((e) => 'reason' in e && e.reason)).toEqual(['edited']);
+
+    const importing = `import { pause } from '../../web/pause.ts';\n${edited}export const wait = pause;\n`;
+    expect(await send(url, 'PUT', path, { headers: json, body: JSON.stringify({ code: importing }) })).toEqual({
+      status: 422,
+      body: { errors: [{ line: 1, column: 1, message: 'client.ts runs in the page on its own: it may import types only (import type { … } from …)' }] },
+    });
+    expect(await send(url, 'PUT', path, { headers: json, body: JSON.stringify({ code: 'export default (: number) => 1;' }) })).toMatchObject({ status: 422 });
+    // The last good edit stays.
+    expect(await readFile(join(workspaceDir, SLUG, 'client.ts'), 'utf8')).toBe(edited);
+
+    expect(await send(url, 'DELETE', path)).toEqual({ status: 200, body: { ok: true } });
+    expect((await detailOf()).clientModule).toBeUndefined();
+    expect(await send(url, 'GET', path)).toMatchObject({ body: { code: original, edited: false } });
+  });
+
   it('answers 422 with the line and column of a compile error, and the last good code keeps serving', async () => {
     const { url } = await startWorkbench();
     expect(await put(url, EDITED)).toMatchObject({ status: 200 });
