@@ -190,7 +190,7 @@ export interface LessonFix {
  * A lesson's check, run by "Check my code" against the server code that runs (an edit or the
  * original) and in `npm test` against the original. It changes the feed `rounds` times, one
  * round after another, each the way the lesson's point says it can go wrong, and expects each
- * version to be shown by `client` within `withinMs`.
+ * change to reach `client` within `withinMs`.
  */
 export interface LessonCheck {
   /** The expectation as a sentence, e.g. "Every version reaches the naive client". */
@@ -198,11 +198,13 @@ export interface LessonCheck {
   /** The client it watches (one of the lesson's clients). */
   client: string;
   /**
-   * How each round changes the feed: `race` lands a change between two polls of the client (the
+   * What each round does: `race` lands a feed change between two polls of the client (the
    * long-poll race), `dropped` cuts the client's streams and makes two changes while it is away
-   * (a resume must bring both), `plain` just makes a change.
+   * (a resume must bring both), `plain` just makes a change. Each version must be shown by the
+   * client. `chat` sends a chat message as "Checker" over the lesson's `/chat` WebSocket; it must
+   * be written to the client's socket.
    */
-  change: 'race' | 'dropped' | 'plain';
+  change: 'race' | 'dropped' | 'plain' | 'chat';
   /** How many rounds (1–10). */
   rounds: number;
   /** How long each version may take to reach the client, ms (times the slow-motion factor). */
@@ -215,8 +217,8 @@ export interface CheckResult {
   client: string;
   /** The check's expectation when it passed; what went wrong when it failed. */
   message: string;
-  /** Each change it made, in order: its version, and how long it took to be shown (absent: never). */
-  changes: { version: number; shownAfterMs?: number }[];
+  /** What it changed or sent, in order (`v12`, or a chat message), and how long that took to reach the client (absent: never). */
+  changes: { what: string; version?: number; shownAfterMs?: number }[];
 }
 
 /** One browser client the lesson page runs. */

@@ -110,7 +110,7 @@ function controlProblem(control: LessonControl, params: Record<string, SettingVa
 function checkProblem(check: LessonCheck, clients: LessonClientSpec[]): string | undefined {
   if (!check || typeof check !== 'object' || typeof check.expect !== 'string' || !check.expect) return 'needs "expect": the expectation as a sentence';
   if (!clients.some((c) => c.id === check.client)) return '"client" must be one of the lesson\'s clients';
-  if (!['race', 'dropped', 'plain'].includes(check.change)) return '"change" must be race, dropped or plain';
+  if (!['race', 'dropped', 'plain', 'chat'].includes(check.change)) return '"change" must be race, dropped, plain or chat';
   if (!Number.isInteger(check.rounds) || check.rounds < 1 || check.rounds > 10) return '"rounds" must be a whole number from 1 to 10';
   if (typeof check.withinMs !== 'number' || !(check.withinMs >= 100 && check.withinMs <= 60_000)) return '"withinMs" must be 100–60000';
   return undefined;

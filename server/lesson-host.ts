@@ -146,6 +146,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
           emit,
           race: (who) => raceOnCue.race(who),
           dropStreams: (who) => runner.endStreams(who, 'cut by the check'),
+          apiBase: async () => `${await runner.target()}/lessons/${entry.slug}/api`,
           timeScale: () => settings.timeScale,
         });
       } finally {

@@ -70,6 +70,41 @@ describe('summarizeEvent', () => {
   });
 });
 
+describe('check events', () => {
+  const check = (phase: 'start' | 'pass' | 'fail', message: string, version?: number): TraceEvent => ({
+    ...base,
+    kind: 'check',
+    lane: 'client:naive',
+    client: 'naive',
+    phase,
+    message,
+    ...(version === undefined ? {} : { version }),
+  });
+  const why = 'v12 did not reach naive within 2.5 s: the server held its next request (naive-7) instead of answering with it';
+
+  it('summarizes the start, the pass and the failure with the whole message', () => {
+    expect([
+      summarizeEvent(check('start', 'Every version reaches the naive client')),
+      summarizeEvent(check('pass', 'Every version reaches the naive client')),
+      summarizeEvent(check('fail', why, 12)),
+    ]).toEqual([
+      'check started: Every version reaches the naive client',
+      'check passed: Every version reaches the naive client',
+      `check failed: ${why}`,
+    ]);
+  });
+
+  it('lists the phase, the message and the version that did not arrive', () => {
+    expect(describeEvent(check('fail', why, 12))).toEqual([
+      { label: 'kind', value: 'check' },
+      { label: 'phase', value: 'fail' },
+      { label: 'message', value: why },
+      { label: 'version', value: '12' },
+      { label: 'lane', value: 'client:naive' },
+    ]);
+  });
+});
+
 describe('describeEvent', () => {
   it('lists method, URL, a few headers (workbench ones left out), bytes, lane and source', () => {
     const event: TraceEvent = {

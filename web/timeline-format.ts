@@ -135,6 +135,8 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
       return `reloaded #${event.generation} (${event.reason}) ${event.file}`;
     case 'error':
       return `${event.phase} error: ${event.message}`;
+    case 'check':
+      return `${CHECK_PHASES[event.phase]}: ${event.message}`;
     case 'client-show':
       return `showed v${event.version} (${formatStaleness(event.staleMs)} stale)`;
     case 'client-abort':
@@ -149,6 +151,12 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
       return `client error: ${event.message}`;
   }
 }
+
+const CHECK_PHASES = {
+  start: 'check started',
+  pass: 'check passed',
+  fail: 'check failed',
+} as const;
 
 const CLIENT_STREAM_STATES = {
   open: 'EventSource open',
@@ -245,6 +253,11 @@ export function describeEvent(event: TraceEvent, { headers = true }: { headers?:
     case 'error':
       add('phase', event.phase);
       add('message', event.message);
+      break;
+    case 'check':
+      add('phase', event.phase);
+      add('message', event.message);
+      add('version', event.version);
       break;
     case 'client-request':
       add('method', event.method);

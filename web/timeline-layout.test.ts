@@ -518,6 +518,89 @@ describe('layoutTimeline', () => {
     });
   });
 
+  describe('checks', () => {
+    const EXPECT = 'Every version reaches the naive client';
+    const WHY = 'v12 did not reach naive within 2.5 s: the server held its next request (naive-7) instead of answering with it';
+    const check = (t: number, phase: 'start' | 'pass' | 'fail', message = EXPECT, version?: number): TraceInput => ({
+      kind: 'check', t, lane: 'client:a', client: 'a', phase, message, version,
+    });
+    const checkShapes = (result: ReturnType<typeof layout>) => ({
+      band: result.bars.filter((b) => b.kind === 'check-run'),
+      marks: result.markers.filter((m) => m.kind === 'check-start' || m.kind === 'check'),
+    });
+
+    it('draws a failed check as a red band from its start to a post labelled with the version that did not arrive', () => {
+      const { band, marks } = checkShapes(layout(trace(check(1100, 'start'), show(1200, 11, 1150), check(1600, 'fail', WHY, 12))));
+      expect(band).toEqual([
+        {
+          kind: 'check-run',
+          key: 'check-run:a:1',
+          seqs: [3, 1],
+          classes: ['check-run', 'phase-fail'],
+          phase: 'fail',
+          version: 12,
+          x1: 100,
+          x2: 600,
+          lane: 2,
+          slot: 0,
+          open: false,
+          timings: [{ label: 'ran for', ms: 500 }],
+        },
+      ]);
+      expect(marks.map((m) => [m.key, m.classes, m.phase, m.label, m.labelVisible, m.x, m.lane, m.version])).toEqual([
+        ['check-start:a:1', ['check-start'], 'start', 'check', true, 100, 2, undefined],
+        ['check:a:3', ['check', 'phase-fail'], 'fail', '✗ check failed v12', true, 600, 2, 12],
+      ]);
+    });
+
+    it('draws a passed check in green, labelled without a version, and keeps the show labels beside it', () => {
+      const result = layout(trace(check(1100, 'start'), show(1590, 3, 1500), check(1600, 'pass')));
+      const { band, marks } = checkShapes(result);
+      expect(band.map((b) => [b.classes, b.phase, b.x1, b.x2, b.open, b.version])).toEqual([[['check-run', 'phase-pass'], 'pass', 100, 600, false, undefined]]);
+      expect(marks.map((m) => [m.kind, m.phase, m.label, m.labelVisible, m.x])).toEqual([
+        ['check-start', 'start', 'check', true, 100],
+        ['check', 'pass', '✓ check passed', true, 600],
+      ]);
+      expect(result.markers.find((m) => m.kind === 'show')?.labelVisible).toBe(true);
+    });
+
+    it('keeps the band of a check without a verdict neutral and open up to now', () => {
+      const { band, marks } = checkShapes(layout(trace(check(1300, 'start')), { now: 1750 }));
+      expect(band.map((b) => [b.key, b.classes, b.phase, b.x1, b.x2, b.open, b.timings])).toEqual([
+        ['check-run:a:1', ['check-run', 'phase-start', 'open'], 'start', 300, 750, true, [{ label: 'running for', ms: 450 }]],
+      ]);
+      expect(marks.map((m) => [m.kind, m.label])).toEqual([['check-start', 'check']]);
+    });
+
+    it("hides the flag's label when the verdict comes too soon after it, and draws a verdict without a start as a post alone", () => {
+      const quick = checkShapes(layout(trace(check(1100, 'start'), check(1120, 'fail', 'The check could not run: a is not running'))));
+      expect(quick.marks.map((m) => [m.kind, m.label, m.labelVisible])).toEqual([
+        ['check-start', 'check', false],
+        ['check', '✗ check failed', true],
+      ]);
+      const trimmed = checkShapes(layout(trace(check(1400, 'pass'))));
+      expect([trimmed.band, trimmed.marks.map((m) => [m.key, m.x])]).toEqual([[], [['check:a:1', 400]]]);
+    });
+
+    it('keeps the label of the newest verdict when two would overlap', () => {
+      const result = layout(trace(check(1100, 'start'), check(1500, 'pass'), check(1540, 'start'), check(1560, 'fail', 'The check could not run: a is not running')));
+      expect(checkShapes(result).marks.filter((m) => m.kind === 'check').map((m) => [m.label, m.labelVisible])).toEqual([
+        ['✗ check failed', true],
+        ['✓ check passed', false],
+      ]);
+    });
+
+    it('pairs each verdict with the start before it on its own lane', () => {
+      const other = (t: number, phase: 'start' | 'fail'): TraceInput => ({ kind: 'check', t, lane: 'client:b', client: 'b', phase, message: EXPECT });
+      const result = layout(trace(check(1100, 'start'), other(1150, 'start'), check(1300, 'pass'), other(1500, 'fail'), check(1700, 'start')), { now: 1900 });
+      expect(checkShapes(result).band.map((b) => [b.key, b.phase, b.x1, b.x2])).toEqual([
+        ['check-run:a:1', 'pass', 100, 300],
+        ['check-run:b:2', 'fail', 150, 500],
+        ['check-run:a:5', 'start', 700, 900],
+      ]);
+    });
+  });
+
   describe('windowing', () => {
     it('produces only shapes that intersect the window plus its margin', () => {
       const events = trace(

@@ -5,6 +5,7 @@
 import { findMissedUpdates, type ClientDelivery, type MissedUpdate } from '../lessons/missed-updates.ts';
 import {
   clientLane,
+  type CheckEvent,
   type ClientErrorEvent,
   type ClientRequestEvent,
   type ClientResponseEvent,
@@ -85,15 +86,18 @@ export interface TimelineShapeBase {
   version?: number;
   /** A sentence on what the shape means, for the tooltip (missed updates). */
   note?: string;
+  /** Where a check stands (its flag, verdict and band): `start` while it runs, then `pass` or `fail`. */
+  phase?: CheckEvent['phase'];
 }
 
 /**
  * A point in time on one lane, or across `laneSpan` lanes (reload); `missed` is where the server
  * sat on a version a client never got; `reconnect` is an EventSource going back to connecting, or
- * a new WebSocket after one closed; `error` includes a WebSocket that closed without a close handshake.
+ * a new WebSocket after one closed; `error` includes a WebSocket that closed without a close handshake;
+ * `check-start` and `check` are where "Check my code" started on a client's lane and its verdict.
  */
 export interface TimelineMarker extends TimelineShapeBase {
-  kind: 'feed-change' | 'show' | 'reload' | 'error' | 'missed' | 'reconnect';
+  kind: 'feed-change' | 'show' | 'reload' | 'error' | 'missed' | 'reconnect' | 'check-start' | 'check';
   x: number;
   lane: number;
   laneSpan: number;
@@ -115,9 +119,12 @@ export interface TimelineArrow extends TimelineShapeBase {
   labelVisible: boolean;
 }
 
-/** A span of time on one lane: a held request, an open stream or socket, a value on screen, a client stale after a missed update. */
+/**
+ * A span of time on one lane: a held request, an open stream or socket, a value on screen, a client
+ * stale after a missed update, a check running on a client (`check-run`, from its start to its verdict or now).
+ */
 export interface TimelineBar extends TimelineShapeBase {
-  kind: 'hold' | 'stream' | 'ws' | 'showing' | 'stale';
+  kind: 'hold' | 'stream' | 'ws' | 'showing' | 'stale' | 'check-run';
   x1: number;
   x2: number;
   lane: number;
@@ -193,8 +200,8 @@ export const MAX_SLOTS = 3;
 
 const MERGE_PX = 3;
 const LABEL_GAP_PX = 40;
-// Roughly the advance of one character at the 13 px label size.
-const LABEL_CHAR_PX = 7.5;
+/** Roughly the advance of one character at the 13 px label size, px. */
+export const LABEL_CHAR_PX = 7.5;
 const STALENESS_LOW_MS = 500;
 const STALENESS_HIGH_MS = 2_000;
 
@@ -245,7 +252,8 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   };
 
   const missed = missedOnLanes();
-  // Stale bands come first, so they paint behind everything else on their lane.
+  // Check and stale bands come first, so they paint behind everything else on their lane.
+  for (const run of index.checks) layoutCheckRun(run);
   for (const item of missed) layoutStale(item);
   for (const record of index.conns) {
     if (record.first > hi || (!record.openToNow && record.end < lo)) continue;
@@ -256,8 +264,66 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   }
   layoutPoints();
   for (const item of missed) layoutMissed(item);
+  // Newest first: when two verdicts' labels would overlap, the one just in keeps its label.
+  for (let i = index.checks.length - 1; i >= 0; i--) layoutCheckMarks(index.checks[i]!);
   layoutAxis();
   return layout;
+
+  /** A check's run tints its client's lane from the start to the verdict (to now while it runs). */
+  function layoutCheckRun({ start, verdict }: CheckRun): void {
+    if (!start) return;
+    const end = verdict?.t ?? now;
+    if (!visible(start.t, end)) return;
+    addBar({
+      kind: 'check-run',
+      key: `check-run:${start.client}:${start.seq}`,
+      // The verdict first: once there is one, the band is about it.
+      seqs: seqsOf(verdict, start),
+      classes: verdict ? ['check-run', `phase-${verdict.phase}`] : ['check-run', 'phase-start', 'open'],
+      phase: verdict?.phase ?? 'start',
+      version: verdict?.version,
+      x1: clampX(start.t),
+      x2: clampX(end),
+      lane: lane(start.lane),
+      slot: 0,
+      open: !verdict,
+      timings: [{ label: verdict ? 'ran for' : 'running for', ms: end - start.t }],
+    });
+  }
+
+  /** A flag where a check started and a labelled post at its verdict. */
+  function layoutCheckMarks({ start, verdict }: CheckRun): void {
+    if (start && visible(start.t, start.t)) {
+      const label = 'check';
+      const flag = addMarker({
+        kind: 'check-start',
+        key: `check-start:${start.client}:${start.seq}`,
+        seqs: [start.seq],
+        classes: ['check-start'],
+        phase: 'start',
+        label,
+        x: x(start.t),
+        lane: lane(start.lane),
+        laneSpan: 1,
+      });
+      // The verdict's post would cut through the flag's label.
+      if (verdict && x(verdict.t) - x(start.t) < label.length * LABEL_CHAR_PX + 12) flag.labelVisible = false;
+    }
+    if (verdict && visible(verdict.t, verdict.t)) {
+      addMarker({
+        kind: 'check',
+        key: `check:${verdict.client}:${verdict.seq}`,
+        seqs: [verdict.seq],
+        classes: ['check', `phase-${verdict.phase}`],
+        phase: verdict.phase,
+        label: verdict.phase === 'pass' ? '✓ check passed' : `✗ check failed${verdict.version === undefined ? '' : ` v${verdict.version}`}`,
+        version: verdict.version,
+        x: x(verdict.t),
+        lane: lane(verdict.lane),
+        laneSpan: 1,
+      });
+    }
+  }
 
   /** The missed updates near the window on the lanes of clients that have one, with what their shapes point at. */
   function missedOnLanes(): MissedOnLane[] {
@@ -769,19 +835,21 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
     layout.links.push(shape);
   }
 
-  function addMarker(marker: Omit<TimelineMarker, 'labelVisible'>): void {
+  /** Adds a marker, or counts it into the previous similar one when they are closer than a few px; returns the marker drawn. */
+  function addMarker(marker: Omit<TimelineMarker, 'labelVisible'>): TimelineMarker {
     const group = `${marker.kind}|${marker.lane}|${marker.classes.join(' ')}`;
     const previous = lastByGroup.get(group)?.shape as TimelineMarker | undefined;
     if (previous && Math.abs(marker.x - previous.x) < MERGE_PX) {
       mergeInto(previous, marker);
       if (marker.version !== undefined) previous.label = `${previous.label?.split('…')[0]}…v${marker.version}`;
-      return;
+      return previous;
     }
     const shape = marker as TimelineMarker;
     const label = marker.kind === 'error' ? marker.label?.slice(0, 40) : marker.label;
     shape.labelVisible = labelled(markerLabelGroup(marker), marker.x, label);
     lastByGroup.set(group, { shape, narrow: true });
     layout.markers.push(shape);
+    return shape;
   }
 
   function lane(name: Lane): number {
@@ -795,10 +863,15 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   }
 }
 
-/** Markers whose labels must not overlap: one group per lane, one for reloads, and one per lane for missed labels (they sit beside the mark, not above it). */
+/**
+ * Markers whose labels must not overlap: one group per lane, one for reloads, and one per lane for
+ * each kind whose labels have a row of their own: missed (beside the mark, not above it), check
+ * flags (along the lane's top) and check verdicts (along its bottom).
+ */
 function markerLabelGroup(marker: Pick<TimelineMarker, 'kind' | 'lane'>): string {
   if (marker.kind === 'reload') return 'marker|reload';
-  return `${marker.kind === 'missed' ? 'missed' : 'marker'}|${marker.lane}`;
+  const ownRow = marker.kind === 'missed' || marker.kind === 'check-start' || marker.kind === 'check';
+  return `${ownRow ? marker.kind : 'marker'}|${marker.lane}`;
 }
 
 /** How the server ended a held conn, when it did. */
@@ -880,6 +953,12 @@ interface ShowRecord {
   outdatedAt?: number;
 }
 
+/** One run of "Check my code" on a client's lane: its start and, once there is one, its verdict (either may be missing from a trimmed trace). */
+interface CheckRun {
+  start?: CheckEvent;
+  verdict?: CheckEvent;
+}
+
 /** A missed update on a drawn client lane, with the events its shapes draw and its tooltip sentence. */
 interface MissedOnLane {
   m: MissedUpdate;
@@ -901,6 +980,8 @@ interface TraceIndex {
   /** Point-like events sorted by `t`, for binary search on the window. */
   points: PointEvent[];
   feedByVersion: Map<number, FeedChangeEvent>;
+  /** Checks in the order they started. */
+  checks: CheckRun[];
   /** Missed updates by client (their `staleMs` is as of the `now` the index was built at; the layout does not read it). */
   deliveries: Map<string, ClientDelivery>;
 }
@@ -921,6 +1002,8 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
   const shows: ShowRecord[] = [];
   const points: PointEvent[] = [];
   const socketClients = new Set<string>();
+  const checks: CheckRun[] = [];
+  const lastCheckByLane = new Map<Lane, CheckRun>();
   let sorted = true;
 
   const record = (conn: string): ConnRecord => {
@@ -998,6 +1081,18 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
       case 'error':
         point(event);
         break;
+      case 'check': {
+        // A verdict ends the run its lane has going; a start, or a verdict without one, begins a run.
+        const running = lastCheckByLane.get(event.lane);
+        if (event.phase !== 'start' && running && !running.verdict) {
+          running.verdict = event;
+        } else {
+          const run: CheckRun = event.phase === 'start' ? { start: event } : { verdict: event };
+          lastCheckByLane.set(event.lane, run);
+          checks.push(run);
+        }
+        break;
+      }
       case 'client-request':
         r!.clientRequest ??= event;
         r!.client ??= event.client;
@@ -1048,6 +1143,7 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
     shows,
     points,
     feedByVersion,
+    checks,
     deliveries: findMissedUpdates(events, now),
   };
   indexCache.set(events, index);

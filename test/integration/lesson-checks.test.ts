@@ -12,6 +12,7 @@ import type { TraceEvent, TraceInput } from '../../lessons/trace-event.ts';
 import shortPollingClient from '../../lessons/01-short-polling/client.ts';
 import longPollingClient from '../../lessons/02-long-polling/client.ts';
 import serverSentEventsClient from '../../lessons/03-server-sent-events/client.ts';
+import websocketClient from '../../lessons/04-websocket/client.ts';
 import { runNodeClient } from '../setup/node-client.ts';
 import { ROOT, startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
 
@@ -19,6 +20,7 @@ const CLIENTS: Record<string, LessonClient> = {
   'short-polling': shortPollingClient,
   'long-polling': longPollingClient,
   'server-sent-events': serverSentEventsClient,
+  websocket: websocketClient,
 };
 
 /** The lesson's clients running in Node (the page's options, plus `options`), reporting through the live socket as the page does. */
@@ -127,6 +129,28 @@ describe('lesson checks', () => {
     expect(broken.answer.message).toMatch(/^v\d+ did not reach a within 5 s$/);
   });
 
+  it('websocket: a chat message from the check reaches Bob, over his socket and over the long-poll fallback', async () => {
+    const { url } = await startWorkbench();
+    await runLessonClients(url, 'websocket');
+    await waitFor(async () => (await traceOf(url, 'websocket')).some((e) => e.kind === 'ws-open' && e.client === 'bob'), { what: "Bob's socket open" });
+    const { status, answer } = await runCheck(url, 'websocket');
+    expect(status).toBe(200);
+    expect(answer).toMatchObject({ passed: true, client: 'bob', message: 'A message from someone else reaches Bob' });
+    expect(answer.changes.map((c) => c.what)).toEqual([expect.stringMatching(/^"check 1 [0-9a-f]{6}"$/), expect.stringMatching(/^"check 2 /), expect.stringMatching(/^"check 3 /)]);
+    // The check's own socket is on the trace as the "check" client, and it said goodbye.
+    const closes = await waitFor(async () => {
+      const list = (await traceOf(url, 'websocket')).filter((e) => e.kind === 'ws-close' && e.client === 'check');
+      return list.length > 0 && list;
+    });
+    expect(closes.map((e) => e.kind === 'ws-close' && e.code)).toEqual([1000]);
+
+    // The same room, with the clients on the long-poll fallback: the message comes in the answer to Bob's poll.
+    const fallback = await startWorkbench();
+    await runLessonClients(fallback.url, 'websocket', { transport: 'long-poll' });
+    await waitFor(async () => (await traceOf(fallback.url, 'websocket')).some((e) => e.kind === 'http-held' && e.client === 'bob'), { what: "Bob's poll held" });
+    expect((await runCheck(fallback.url, 'websocket')).answer).toMatchObject({ passed: true, client: 'bob' });
+  });
+
   it('refuses a check that cannot run (409), one of a lesson without a check (404), and a client the lesson does not have (400)', async () => {
     const { url } = await startWorkbench();
     // No page is open: tab A has no stream to cut.
@@ -136,7 +160,7 @@ describe('lesson checks', () => {
       ['start', 'Changes made while tab A is cut off all arrive when it resumes'],
       ['fail', 'The check could not run: a has no open stream to cut: is the lesson page open?'],
     ]);
-    expect(await runCheck(url, 'websocket')).toEqual({ status: 404, answer: { error: 'The websocket lesson has no check' } });
+    expect(await runCheck(url, 'websocket', { client: 'ghost' })).toMatchObject({ status: 400 });
     expect((await runCheck(url, 'long-polling', { client: 'ghost' })).status).toBe(400);
   });
 });

@@ -7,6 +7,7 @@ import { theme } from '../theme.ts';
 import { describeEvent, formatDuration, requestsByConn, summarizeEvent, type RequestContext } from '../timeline-format.ts';
 import {
   findEventBySeq,
+  LABEL_CHAR_PX,
   layoutTimeline,
   type TimelineArrow,
   type TimelineBar,
@@ -338,6 +339,48 @@ export class EventTimeline extends LitElement {
       .missed-link .body {
         stroke: var(--wb-error);
       }
+      /* "Check my code": a faint band over the client's lane while the check runs, then in its verdict's colour. */
+      .check-run .body {
+        fill: var(--wb-muted);
+        fill-opacity: 0.1;
+        stroke: var(--wb-muted);
+        stroke-opacity: 0.4;
+        stroke-width: 1px;
+      }
+      .check-run.open .body {
+        stroke-dasharray: 6 4;
+      }
+      .check-run.phase-pass .body,
+      .check.phase-pass .body {
+        fill: var(--wb-server);
+        stroke: var(--wb-server);
+      }
+      .check-run.phase-fail .body,
+      .check.phase-fail .body {
+        fill: var(--wb-error);
+        stroke: var(--wb-error);
+      }
+      .check-start .body {
+        fill: var(--wb-muted);
+        stroke: var(--wb-muted);
+        stroke-width: 1.5px;
+        stroke-linejoin: round;
+      }
+      .check-start text {
+        fill: var(--wb-muted);
+      }
+      .check .body {
+        stroke-width: 2.5px;
+      }
+      .check text {
+        font-weight: 600;
+      }
+      .check.phase-pass text {
+        fill: var(--wb-server);
+      }
+      .check.phase-fail text {
+        fill: var(--wb-error);
+      }
       @keyframes pulse {
         50% {
           opacity: 0.95;
@@ -645,7 +688,7 @@ export class EventTimeline extends LitElement {
   }
 
   private _renderBar(b: TimelineBar): SVGTemplateResult {
-    if (b.kind === 'stale') return this._renderStale(b);
+    if (b.kind === 'stale' || b.kind === 'check-run') return this._renderLaneBand(b);
     const cls = this._shapeClass(b, 'bar');
     const center = laneCenter(b.lane);
     const [y, h] = b.kind === 'showing' ? [center + 13, 9] : [center + (SLOT_OFFSETS[b.slot] ?? 0) - 4, 8];
@@ -660,14 +703,14 @@ export class EventTimeline extends LitElement {
     </g>`;
   }
 
-  /** A missed update's stale period: the whole height of the client's lane, under everything else on it. */
-  private _renderStale(b: TimelineBar): SVGTemplateResult {
+  /** A missed update's stale period, or a check's run: the whole height of the client's lane, under everything else on it. */
+  private _renderLaneBand(b: TimelineBar): SVGTemplateResult {
     const cls = this._shapeClass(b, 'bar');
     const top = b.lane * LANE_HEIGHT + 2;
     const w = Math.max(2, b.x2 - b.x1);
-    return svg`<g class=${cls} data-seq=${b.seqs[0]!} data-key=${b.key} data-version=${b.version ?? nothing}>
+    return svg`<g class=${cls} data-seq=${b.seqs[0]!} data-key=${b.key} data-version=${b.version ?? nothing} data-phase=${b.phase ?? nothing}>
       <rect class="body" x=${px(b.x1)} y=${top} width=${px(w)} height=${LANE_HEIGHT - 4} rx="3"></rect>
-      <rect class="edge" x=${px(b.x1)} y=${top} width=${px(w)} height="4"></rect>
+      ${b.kind === 'stale' ? svg`<rect class="edge" x=${px(b.x1)} y=${top} width=${px(w)} height="4"></rect>` : nothing}
     </g>`;
   }
 
@@ -739,6 +782,26 @@ export class EventTimeline extends LitElement {
           <path class="body" d="M${px(m.x - 6)},${px(y - 6)} L${px(m.x + 6)},${px(y + 6)} M${px(m.x + 6)},${px(y - 6)} L${px(m.x - 6)},${px(y + 6)}"></path>
           ${m.labelVisible ? svg`<text x=${px(m.x + 10)} y=${px(y + 5)}>${m.label}</text>` : nothing}
         </g>`;
+      case 'check-start': {
+        // A pennant at the top of the lane, its label in the row above the show labels.
+        const top = m.lane * LANE_HEIGHT;
+        return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key} data-phase=${m.phase ?? nothing}>
+          <rect class="hit" x=${px(m.x - 2)} y=${top + 3} width="12" height="16"></rect>
+          <path class="body" d="M${px(m.x)},${top + 19} L${px(m.x)},${top + 3} L${px(m.x + 9)},${top + 7} L${px(m.x)},${top + 11}"></path>
+          ${m.labelVisible ? svg`<text x=${px(m.x + 12)} y=${top + 13}>${m.label}</text>` : nothing}
+        </g>`;
+      }
+      case 'check': {
+        // A post across the lane where the band ends; its label reads back into the band, along the lane's bottom.
+        const top = m.lane * LANE_HEIGHT;
+        const labelWidth = (m.label?.length ?? 0) * LABEL_CHAR_PX;
+        return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key} data-version=${attrs.version} data-phase=${m.phase ?? nothing}>
+          <line class="hit" x1=${px(m.x)} x2=${px(m.x)} y1=${top + 3} y2=${top + LANE_HEIGHT - 3}></line>
+          ${m.labelVisible ? svg`<rect class="hit" x=${px(m.x - 6 - labelWidth)} y=${top + LANE_HEIGHT - 17} width=${px(labelWidth)} height="14"></rect>` : nothing}
+          <line class="body" x1=${px(m.x)} x2=${px(m.x)} y1=${top + 3} y2=${top + LANE_HEIGHT - 3}></line>
+          ${m.labelVisible ? svg`<text x=${px(m.x - 6)} y=${top + LANE_HEIGHT - 6} text-anchor="end">${m.label}</text>` : nothing}
+        </g>`;
+      }
     }
   }
 
@@ -972,6 +1035,7 @@ function anchorPoint(shape: TimelineShape, plotWidth: number): [number, number] 
     case 'ws':
     case 'showing':
     case 'stale':
+    case 'check-run':
       return [(clamp(shape.x1) + clamp(shape.x2)) / 2, laneCenter(shape.lane)];
     default:
       return [clamp(shape.x), laneCenter(shape.lane)];

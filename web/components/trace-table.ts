@@ -91,8 +91,15 @@ export class TraceTable extends LitElement {
         background: var(--wb-surface-2);
       }
       tr.kind-error td.kind,
-      tr.kind-client-error td.kind {
+      tr.kind-client-error td.kind,
+      tr.kind-check.phase-fail td.kind,
+      tr.kind-check.phase-fail td.summary {
         color: var(--wb-error);
+      }
+      /* A check's verdict stands out in full: the summary is what passed, or why it failed. */
+      tr.kind-check.phase-pass td.kind,
+      tr.kind-check.phase-pass td.summary {
+        color: var(--wb-server);
       }
       tr.kind-feed-change td.kind {
         color: var(--wb-feed);
@@ -165,7 +172,7 @@ export class TraceTable extends LitElement {
             (event) => {
               const bytes = eventBytes(event);
               return html`<tr
-                class="row kind-${event.kind}"
+                class="row kind-${event.kind} ${event.kind === 'check' ? `phase-${event.phase}` : ''}"
                 tabindex="0"
                 data-seq=${event.seq}
                 aria-selected=${String(event.seq === this._selectedSeq)}
