@@ -131,7 +131,8 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
 
   const retire = (proc: RunnerProcess) => {
     proc.retiring = true;
-    proc.child.disconnect?.();
+    // It aborts the lesson's signal and reports what that did before it disconnects; if it cannot hear us, disconnect now.
+    if (!proc.child.connected || !proc.child.send({ type: 'retire' } satisfies ToRunnerMessage)) proc.child.disconnect?.();
     const kill = setTimeout(() => proc.child.kill('SIGKILL'), RETIRE_GRACE_MS);
     kill.unref();
     proc.child.once('exit', () => {

@@ -11,7 +11,7 @@ import express, { type ErrorRequestHandler, type Router } from 'express';
 import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonServer, type LessonSettings } from '../lessons/lesson.ts';
 import type { TraceInput } from '../lessons/trace-event.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
-import { ALIVE_EVERY_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
+import { ALIVE_EVERY_MS, RETIRE_REPORT_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
 import { createUpgradeRoutes } from './upgrade-routes.ts';
 import { traceHttpMiddleware, type OpenStream } from './trace-http.ts';
@@ -63,6 +63,14 @@ server.on('upgrade', (req, socket, head) => {
 process.on('message', (message: ToRunnerMessage) => {
   if (message.type === 'load') void load(message);
   if (message.type === 'settings') settings = message.settings;
+  if (message.type === 'retire') {
+    abort.abort();
+    // Let the answers and close frames the abort sent reach the trace, then go as on a disconnect.
+    setTimeout(() => {
+      flushTrace();
+      process.disconnect?.();
+    }, RETIRE_REPORT_MS).unref();
+  }
   if (message.type === 'end-streams') {
     const ending = [...streams].filter((stream) => message.client === undefined || stream.client === message.client);
     for (const stream of ending) stream.end(message.reason);
@@ -79,8 +87,8 @@ process.on('message', (message: ToRunnerMessage) => {
     }
   }
 });
-// Retired (a newer version took over) or the workbench went away: stop taking requests, let the
-// ones in flight finish briefly, then go.
+// Retired (a newer version took over; see 'retire' above) or the workbench went away: stop taking
+// requests, let the ones in flight finish briefly, then go.
 process.on('disconnect', () => {
   abort.abort();
   server.close(() => exit(0));

@@ -17,7 +17,9 @@ export type ToRunnerMessage =
   | { type: 'feed'; snapshot: FeedSnapshot }
   | { type: 'settings'; settings: LessonSettings }
   /** End the event streams of one client (or all) from the server side. */
-  | { type: 'end-streams'; client?: string; reason: string };
+  | { type: 'end-streams'; client?: string; reason: string }
+  /** A newer version took over: abort the lesson's signal, report what that did, then go. */
+  | { type: 'retire' };
 
 /** Messages a runner process sends the workbench over IPC. */
 export type FromRunnerMessage =
@@ -28,6 +30,9 @@ export type FromRunnerMessage =
   | { type: 'streams-ended'; count: number }
   /** Sent every `ALIVE_EVERY_MS` while the event loop turns: a runner that stops sending it is stuck (a busy loop). */
   | { type: 'alive' };
+
+/** How long a retiring runner keeps reporting what its abort did (the held requests it answered, the sockets it closed) before it disconnects, ms. */
+export const RETIRE_REPORT_MS = 100;
 
 /** How often a runner says it is alive, ms. */
 export const ALIVE_EVERY_MS = 250;

@@ -99,6 +99,18 @@ describe('editing a lesson\'s server code through the API', () => {
     expect(await send(url, 'GET', path)).toMatchObject({ body: { code: original, edited: false } });
   });
 
+  it('a request the old version was holding is answered as it retires, and that answer is on the trace', async () => {
+    const { url } = await startWorkbench();
+    const path = '/api/lessons/long-polling/code/server.ts';
+    const original = await readFile(join(ROOT, 'lessons', '02-long-polling', 'server.ts'), 'utf8');
+    const held = fetch(`${url}/lessons/long-polling/api/data?wait=1`);
+    const request = await waitFor(async () => (await traceOf(url, 'long-polling')).find((e) => e.kind === 'http-held'));
+    expect(await send(url, 'PUT', path, { headers: json, body: JSON.stringify({ code: `${original}\n// edited\n` }) })).toMatchObject({ status: 200 });
+    expect((await held).status).toBe(204);
+    const answer = await waitFor(async () => (await traceOf(url, 'long-polling')).find((e) => e.kind === 'http-response' && e.conn === request.conn));
+    expect(answer).toMatchObject({ status: 204 });
+  });
+
   it('answers 422 with the line and column of a compile error, and the last good code keeps serving', async () => {
     const { url } = await startWorkbench();
     expect(await put(url, EDITED)).toMatchObject({ status: 200 });
