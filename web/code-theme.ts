@@ -26,6 +26,12 @@ const GITHUB_DARK = {
   findMatchSelected: '#ffd33d44',
 } as const;
 
+/** The read view's active line (`--code-panel-active`, `--code-panel-active-bar` of `<code-panel>`), with its defaults. */
+const ACTIVE_LINE = {
+  background: 'var(--code-panel-active, rgb(227 179 65 / 0.3))',
+  bar: 'var(--code-panel-active-bar, var(--wb-held))',
+} as const;
+
 /** A function's parameter: github-dark gives them their own colour (`variable.parameter`). */
 const parameterName = Tag.define(t.variableName);
 
@@ -134,6 +140,15 @@ const githubDarkChrome = EditorView.theme(
     '.cm-diagnostic-error': { borderLeftColor: 'var(--wb-error)' },
     '.cm-lintRange-error': { backgroundColor: 'rgb(248 81 73 / 0.18)' },
     '.cm-line.cm-error-line': { backgroundColor: 'rgb(248 81 73 / 0.12)' },
+    // The line of the timeline event under the pointer, as the read view's active line (code-panel.ts).
+    '.cm-line.cm-timeline-line, .cm-gutterElement.cm-timeline-gutter': {
+      backgroundColor: ACTIVE_LINE.background,
+      boxShadow: `inset 0 1px 0 ${ACTIVE_LINE.bar}, inset 0 -1px 0 ${ACTIVE_LINE.bar}`,
+    },
+    '.cm-gutter:first-child .cm-gutterElement.cm-timeline-gutter': {
+      boxShadow: `inset 5px 0 0 ${ACTIVE_LINE.bar}, inset 0 1px 0 ${ACTIVE_LINE.bar}, inset 0 -1px 0 ${ACTIVE_LINE.bar}`,
+    },
+    '.cm-lineNumbers .cm-gutterElement.cm-timeline-gutter': { color: ACTIVE_LINE.bar, fontWeight: '700' },
     '.cm-step-notation, .cm-step-notation *': { color: 'color-mix(in srgb, var(--wb-accent) 75%, transparent)' },
     // The diff view (@codemirror/merge), in the read view's diff colours.
     '.cm-changedLine, .cm-inlineChangedLine': { backgroundColor: 'rgb(46 160 67 / 0.2) !important' },

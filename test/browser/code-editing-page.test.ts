@@ -1,8 +1,8 @@
-import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { CodeFile } from '../../web/code-api.ts';
 import type { CodeEditor } from '../../web/components/code-editor.ts';
 import { launchChromium } from '../setup/chromium.ts';
+import { editorText, replaceInEditor } from '../setup/lesson-page.ts';
 import { startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
 
 /** A real workbench (edits kept in a temporary workspace) and the short-polling page, with server.ts open in the editor. */
@@ -19,22 +19,6 @@ async function openEditor() {
   await panel.locator('code-editor .cm-content').waitFor();
   await waitFor(async () => (await editorText(page)) === original, { what: 'server.ts in the editor' });
   return { url, page, panel, original, pageErrors };
-}
-
-function editorText(page: Page): Promise<string> {
-  return page.locator('code-panel code-editor').evaluate((editor: CodeEditor) => editor.text);
-}
-
-/** Finds `search` with the editor's own search panel (Ctrl-F), then types `replacement` over the match. */
-async function replaceInEditor(page: Page, search: string, replacement: string): Promise<void> {
-  await page.locator('code-panel code-editor .cm-content').click();
-  await page.keyboard.press('Control+f');
-  await page.keyboard.press('Control+a'); // the field may still hold the previous search
-  await page.keyboard.type(search);
-  await page.keyboard.press('Enter'); // selects the next match
-  await page.keyboard.press('Escape'); // closes the search panel, back in the text with the match selected
-  await page.keyboard.insertText(replacement);
-  await waitFor(async () => (await editorText(page)).includes(replacement), { what: `"${replacement}" typed in the editor` });
 }
 
 async function readData(url: string): Promise<Record<string, unknown>> {
@@ -123,6 +107,48 @@ describe('editing server.ts in the lesson page', () => {
     await panel.locator('.panel[data-tab="server.ts"] .line[data-line="1"]').waitFor();
     expect('draft' in (await readData(url))).toBe(false);
     expect(await panel.locator('[role=tab][data-tab="server.ts"] .badge').count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lights the line of the hovered timeline event in the editor, scrolling only to bring it into sight, and leaves the cursor where it was', async () => {
+    const { page, panel, original, pageErrors } = await openEditor();
+    const lines = original.split('\n');
+    const lit = panel.locator('code-editor .cm-line.cm-timeline-line');
+    const scroller = panel.locator('code-editor .cm-scroller');
+    // What lesson-view hears when the pointer moves onto a timeline shape whose code is at `source` (or off all of them).
+    const hover = (source?: { file: string; line: number }) =>
+      page.locator('event-timeline').evaluate((timeline, source) => {
+        timeline.dispatchEvent(Object.assign(new Event('timeline-hover', { bubbles: true, composed: true }), { traceEvent: undefined, source }));
+      }, source);
+
+    const far = lines.length - 2;
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBe(0);
+    await hover({ file: 'server.ts', line: far });
+    await lit.waitFor();
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBeGreaterThan(0);
+    expect(await lit.textContent()).toBe(lines[far - 1]);
+    expect(await panel.locator('code-editor .cm-lineNumbers .cm-timeline-gutter').textContent()).toBe(String(far));
+    const box = (await scroller.boundingBox())!;
+    const litBox = (await lit.boundingBox())!;
+    expect(litBox.y).toBeGreaterThanOrEqual(box.y);
+    expect(litBox.y + litBox.height).toBeLessThanOrEqual(box.y + box.height);
+    expect(await lit.evaluate((line) => getComputedStyle(line).backgroundColor)).toBe('rgba(227, 179, 65, 0.3)');
+
+    // A line in sight is lit where it is.
+    const scrollTop = await scroller.evaluate((el) => el.scrollTop);
+    await hover({ file: 'server.ts', line: far - 1 });
+    await waitFor(async () => (await lit.textContent()) === lines[far - 2], { what: 'the line above lit' });
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBe(scrollTop);
+
+    // Off the timeline, or on a client.ts line: nothing lit.
+    await hover(undefined);
+    await lit.waitFor({ state: 'detached' });
+    await hover({ file: 'client.ts', line: 3 });
+    expect(await lit.count()).toBe(0);
+
+    // The cursor stayed at the start, where the editor opened it.
+    await page.keyboard.insertText('// typed at the cursor\n');
+    await waitFor(async () => (await editorText(page)).startsWith('// typed at the cursor\n/**'), { what: 'text typed at the start' });
     expect(pageErrors).toEqual([]);
   });
 

@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { launchChromium } from '../setup/chromium.ts';
-import { startWorkbench, waitFor } from '../setup/workbench.ts';
-
-/** A real workbench with the long-polling lesson open in Chromium, data changing only on demand, both clients polling. */
-async function openLongPollPage(thinkMs: number) {
-  const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
-  const put = (path: string, body: unknown) =>
-    fetch(`${url}/api/lessons/long-polling/${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  expect((await put('scenario', { kind: 'manual' })).status).toBe(200);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(`${url}/lessons/long-polling/#step-2`);
-  const think = page.locator('lesson-controls label', { hasText: 'Think time' }).locator('input');
-  await think.fill(String(thinkMs));
-  await think.dispatchEvent('change');
-  // Both clients are holding a poll on the server lane.
-  await page.locator('event-timeline .hold.held').nth(1).waitFor({ state: 'attached', timeout: 15_000 });
-  return { url, page, errors };
-}
+import { openLongPollPage } from '../setup/lesson-page.ts';
+import { waitFor } from '../setup/workbench.ts';
 
 describe('the long-polling lesson page in Chromium', () => {
   it('"Change it between polls" makes the naive client miss the change, 10 times out of 10, and never the fixed one', async () => {

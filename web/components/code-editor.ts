@@ -1,7 +1,7 @@
 import { indentWithTab } from '@codemirror/commands';
 import { lintGutter, setDiagnostics, type Diagnostic } from '@codemirror/lint';
-import { EditorState, Prec, StateEffect, StateField, type Text } from '@codemirror/state';
-import { Decoration, EditorView, keymap, type DecorationSet } from '@codemirror/view';
+import { EditorState, Prec, RangeSet, StateEffect, StateField, type Text } from '@codemirror/state';
+import { Decoration, EditorView, GutterMarker, gutterLineClass, keymap, type DecorationSet } from '@codemirror/view';
 import { basicSetup } from 'codemirror';
 import { LitElement, html, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -23,21 +23,46 @@ declare global {
   }
 }
 
-const setErrorLines = StateEffect.define<readonly number[]>();
-const errorLineMark = Decoration.line({ class: 'cm-error-line' });
+/** A row of the gutters that carries a class. */
+class GutterRowClass extends GutterMarker {
+  constructor(override readonly elementClass: string) {
+    super();
+  }
+}
 
-/** Tints the lines that have errors, and keeps them on their lines while the user types. */
-const errorLines = StateField.define<DecorationSet>({
-  create: () => Decoration.none,
-  update(lines, tr) {
-    lines = lines.map(tr.changes);
-    for (const effect of tr.effects) {
-      if (effect.is(setErrorLines)) lines = Decoration.set(effect.value.map((pos) => errorLineMark.range(tr.state.doc.lineAt(pos).from)), true);
-    }
-    return lines;
-  },
-  provide: (field) => EditorView.decorations.from(field),
-});
+/**
+ * Lines that carry `className`: `set` (positions on them) replaces them, and they stay on their
+ * lines while the user types. With `gutterClass`, the gutters' rows beside them carry that class.
+ */
+function classedLines(className: string, gutterClass?: string) {
+  const set = StateEffect.define<readonly number[]>();
+  const mark = Decoration.line({ class: className });
+  const field = StateField.define<DecorationSet>({
+    create: () => Decoration.none,
+    update(lines, tr) {
+      lines = lines.map(tr.changes);
+      for (const effect of tr.effects) {
+        if (effect.is(set)) lines = Decoration.set(effect.value.map((pos) => mark.range(tr.state.doc.lineAt(pos).from)), true);
+      }
+      return lines;
+    },
+    provide: (field) => EditorView.decorations.from(field),
+  });
+  if (!gutterClass) return { set, extension: field };
+  const row = new GutterRowClass(gutterClass);
+  const rows = gutterLineClass.compute([field], (state) => {
+    const starts: number[] = [];
+    for (const cursor = state.field(field).iter(); cursor.value; cursor.next()) starts.push(cursor.from);
+    return RangeSet.of(starts.map((from) => row.range(from)));
+  });
+  return { set, extension: [field, rows] };
+}
+
+/** The lines that have errors, tinted. */
+const errorLines = classedLines('cm-error-line');
+
+/** The line of the timeline event under the pointer (or pinned), lit as the read view lights it. */
+const timelineLine = classedLines('cm-timeline-line', 'cm-timeline-gutter');
 
 /**
  * A TypeScript editor (CodeMirror 6) for a lesson file, looking like the read view of
@@ -61,6 +86,9 @@ export class CodeEditor extends LitElement {
 
   /** The editor's accessible name. */
   @property() label = 'Code';
+
+  /** A line to light (1-based), the one of the timeline event under the pointer: scrolled to when off-screen; the cursor stays. */
+  @property({ attribute: false }) activeLine?: number;
 
   private _view?: EditorView;
   /** The text of a view destroyed when the element left the DOM, to build it again from if it comes back. */
@@ -97,12 +125,14 @@ export class CodeEditor extends LitElement {
     if (!this._view) {
       this._view = this._createView();
       this._showErrors();
+      this._showActiveLine();
       return;
     }
     if (changed.has('value') && this.value !== this.text) {
       this._view.dispatch({ changes: { from: 0, to: this._view.state.doc.length, insert: this.value } });
     }
     if (changed.has('errors') || changed.has('value')) this._showErrors();
+    if (changed.has('activeLine') || changed.has('value')) this._showActiveLine();
   }
 
   private _createView(): EditorView {
@@ -119,7 +149,8 @@ export class CodeEditor extends LitElement {
           keymap.of([indentWithTab]),
           Prec.highest(keymap.of([{ key: 'Mod-s', preventDefault: true, run: (view) => this._save(view) }])),
           lessonTypeScript(),
-          errorLines,
+          errorLines.extension,
+          timelineLine.extension,
           codeTheme,
           EditorView.contentAttributes.of({ 'aria-label': this.label }),
         ],
@@ -136,8 +167,26 @@ export class CodeEditor extends LitElement {
     const view = this._view;
     if (!view) return;
     const diagnostics = this.errors.map((error) => diagnosticOf(view.state.doc, error));
-    view.dispatch(setDiagnostics(view.state, diagnostics), { effects: setErrorLines.of(diagnostics.map((d) => d.from)) });
+    view.dispatch(setDiagnostics(view.state, diagnostics), { effects: errorLines.set.of(diagnostics.map((d) => d.from)) });
   }
+
+  /** Lights `activeLine` (or nothing), scrolling only when it is out of sight: the user's scroll and cursor stay otherwise. */
+  private _showActiveLine(): void {
+    const view = this._view;
+    if (!view) return;
+    const { doc } = view.state;
+    const line = this.activeLine !== undefined && this.activeLine >= 1 && this.activeLine <= doc.lines ? doc.line(this.activeLine) : undefined;
+    const effects: StateEffect<unknown>[] = [timelineLine.set.of(line ? [line.from] : [])];
+    if (line && !isInSight(view, line.from)) effects.push(EditorView.scrollIntoView(line.from, { y: 'center' }));
+    view.dispatch({ effects });
+  }
+}
+
+/** Whether the line at `pos` shows whole in the editor's scroller. */
+function isInSight(view: EditorView, pos: number): boolean {
+  const line = view.coordsAtPos(pos);
+  const scroller = view.scrollDOM.getBoundingClientRect();
+  return line !== null && line.top >= scroller.top && line.bottom <= scroller.bottom;
 }
 
 /** Places an error on the word at its line and column (or the character there; a line's end marks its last character). */

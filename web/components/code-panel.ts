@@ -4,8 +4,10 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type { LessonCode } from '../../lessons/lesson.ts';
+import type { CheckResult, LessonCheck, LessonCode } from '../../lessons/lesson.ts';
 import type { LessonFile, SourceLocation } from '../../lessons/trace-event.ts';
+import { callApi } from '../api.ts';
+import { checkErrorStatus, checkResultStatus, checkRunningStatus, type CheckStatus } from '../check-status.ts';
 import { getCode, resetCode, saveCode, type CodeError, type CodeRunResult } from '../code-api.ts';
 import { readCodeTabs, tabForLine, tabForSteps, type CodeTabContent } from '../code-tabs.ts';
 import { theme } from '../theme.ts';
@@ -43,6 +45,8 @@ interface EditStatus {
  * Shows a lesson's highlighted files (and views of them, like the diff of a fix) in tabs, and lights up
  * the lines the timeline points at. The server.ts tab can be edited: Edit opens it in `<code-editor>`,
  * Save (Ctrl-S) runs the edit through the code API, Diff shows it against the lesson's own file.
+ * "Check my code" runs the lesson's check against the server code that runs, and keeps its verdict
+ * in view until the next check, save or reset.
  * @cssprop --code-panel-font-size - Code font size, never below 14px (default 15px).
  * @cssprop --code-panel-active - Background of the line of the selected event.
  * @cssprop --code-panel-active-bar - Edge and number colour of that line (default `--wb-held`).
@@ -97,9 +101,48 @@ export class CodePanel extends LitElement {
         margin-bottom: -1px;
       }
       .copy,
-      .edit {
+      .edit,
+      .toolbar .check {
         margin-bottom: 0.35rem;
         font-size: 13px;
+      }
+      .check {
+        border-color: color-mix(in srgb, var(--wb-server) 60%, var(--wb-border));
+        color: var(--wb-server);
+        font-weight: 600;
+        white-space: nowrap;
+      }
+      .check:disabled {
+        opacity: 0.6;
+        cursor: progress;
+      }
+      .check-status {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: baseline;
+        gap: 0 0.75em;
+        padding: 0.3rem 0.75rem;
+        border-bottom: 1px solid var(--wb-border);
+        border-left: 4px solid var(--wb-muted);
+        background: var(--wb-surface);
+        color: var(--wb-muted);
+        font-size: 13px;
+        line-height: 1.4;
+      }
+      .check-status[data-kind='ok'] {
+        border-left-color: var(--wb-server);
+        background: color-mix(in srgb, var(--wb-server) 8%, var(--wb-surface));
+        color: var(--wb-server);
+      }
+      .check-status[data-kind='error'] {
+        border-left-color: var(--wb-error);
+        background: color-mix(in srgb, var(--wb-error) 8%, var(--wb-surface));
+        color: var(--wb-error);
+      }
+      .check-status .detail {
+        font-family: var(--wb-mono);
+        font-size: 12px;
+        color: var(--wb-muted);
       }
       .copy {
         min-width: 7.5em;
@@ -326,6 +369,12 @@ export class CodePanel extends LitElement {
   /** Errors the running code threw since it was loaded, at their lines: marked in the read view and in the editor. */
   @property({ attribute: false }) runtimeErrors: readonly RuntimeError[] = [];
 
+  /** The lesson's check: with one, "Check my code" runs it against the server code that runs. */
+  @property({ attribute: false }) check?: LessonCheck;
+
+  /** The client the check watches: this page's own (`naive-2` in a second tab); defaults to `check.client`. */
+  @property() checkClient?: string;
+
   /** The tab shown, once chosen by the user, `tab`, `activeLine` or `focusSteps`. */
   @state() private _tab?: string;
 
@@ -340,6 +389,10 @@ export class CodePanel extends LitElement {
   @state() private _busy = false;
   /** Done was pressed with unsaved changes: pressing it again drops them. */
   @state() private _confirmDone = false;
+  /** The check running, or the verdict of the last one while it still speaks of the code that runs. */
+  @state() private _checkStatus?: CheckStatus;
+  /** Counts the saves and resets that ran: a verdict is about the code that ran all through its check. */
+  private _codeRuns = 0;
 
   /** server.ts as it runs, and its original: loaded when editing starts, and again after a reset. */
   private _file = new Task(this, {
@@ -362,7 +415,10 @@ export class CodePanel extends LitElement {
 
   override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('code')) this._content = readCodeTabs(this.code);
-    if (changed.has('slug') && this._editing) this._stopEditing();
+    if (changed.has('slug')) {
+      if (this._editing) this._stopEditing();
+      this._checkStatus = undefined;
+    }
     if (changed.has('tab') && this.tab) this._tab = this.tab;
     // While editing, the timeline and the steps light lines but never take the user away from the editor.
     if (this._editing) return;
@@ -401,8 +457,10 @@ export class CodePanel extends LitElement {
         ${current === EDITABLE_FILE && this.slug && !this._editing
           ? html`<button class="edit" @click=${this._startEditing} title="Edit server.ts here and run it">Edit</button>`
           : nothing}
+        ${editingCurrent ? nothing : this._renderCheckButton()}
         ${editingCurrent ? nothing : html`<button class="copy" @click=${this._onCopy} aria-live="polite">${COPY_LABELS[this._copyState]}</button>`}
       </div>
+      ${editingCurrent ? nothing : this._renderCheckStatus()}
       ${repeat(
         this.code,
         (c) => c.tab,
@@ -444,6 +502,7 @@ export class CodePanel extends LitElement {
         >
           Reset to original
         </button>
+        ${this._renderCheckButton()}
         <span class="edit-status" role="status" data-kind=${status?.kind ?? nothing} title=${status ? [status.text, status.detail].filter(Boolean).join(' ') : nothing}
           >${status?.text}${status?.detail ? html`<span class="detail">${status.detail}</span>` : nothing}</span
         >
@@ -451,6 +510,7 @@ export class CodePanel extends LitElement {
           ${this._confirmDone ? 'Drop changes' : 'Done'}
         </button>
       </div>
+      ${this._renderCheckStatus()}
       ${this._file.render({
         pending: () => html`<div class="empty">Loading server.ts…</div>`,
         error: (error) => html`<div class="empty" role="alert">Could not load server.ts: ${(error as Error).message}</div>`,
@@ -461,6 +521,7 @@ export class CodePanel extends LitElement {
             html`<code-editor
                 .value=${file.code}
                 .errors=${this._editorErrors()}
+                .activeLine=${this.activeLine?.file === EDITABLE_FILE ? this.activeLine.line : undefined}
                 label="server.ts"
                 ?hidden=${diffing}
                 @code-save=${(e: CodeSaveEvent) => this._save(e.code)}
@@ -473,6 +534,31 @@ export class CodePanel extends LitElement {
           ),
       })}
     `;
+  }
+
+  /** "Check my code", in the toolbar of the read view and in the edit bar, while the lesson has a check. */
+  private _renderCheckButton() {
+    if (!this.check || !this.slug) return nothing;
+    const running = this._checkStatus?.result === 'running';
+    return html`<button
+      class="check"
+      aria-busy=${running}
+      ?disabled=${running || this._busy}
+      @click=${this._runCheck}
+      title=${`Check the server code that runs now (saved, not unsaved edits): ${this.check.expect}`}
+    >
+      Check my code
+    </button>`;
+  }
+
+  /** The check running, or its verdict: under the bar that holds the button. */
+  private _renderCheckStatus() {
+    const status = this._checkStatus;
+    if (!status) return nothing;
+    const kind = { running: 'busy', pass: 'ok', fail: 'error', error: 'error' }[status.result];
+    return html`<div class="check-status" role="status" data-kind=${kind} data-result=${status.result === 'running' ? nothing : status.result}>
+      <span class="text">${status.text}</span>${status.detail ? html`<span class="detail">${status.detail}</span>` : nothing}
+    </div>`;
   }
 
   override updated(changed: PropertyValues<this>): void {
@@ -605,6 +691,23 @@ export class CodePanel extends LitElement {
     });
   }
 
+  /** Runs the lesson's check on this page's client, and shows its verdict (unless the code changed meanwhile). */
+  private async _runCheck(): Promise<void> {
+    const { check, slug } = this;
+    if (!check || this._checkStatus?.result === 'running') return;
+    const runs = this._codeRuns;
+    this._checkStatus = checkRunningStatus(check);
+    let status: CheckStatus;
+    try {
+      const result = await callApi<CheckResult>('POST', `/api/lessons/${encodeURIComponent(slug)}/check`, { client: this.checkClient ?? check.client });
+      status = runs === this._codeRuns ? checkResultStatus(result) : checkErrorStatus(new Error('the code changed while it was checked: check again'));
+    } catch (error) {
+      status = checkErrorStatus(error);
+    }
+    // Another lesson now: the verdict is not about anything shown.
+    if (slug === this.slug) this._checkStatus = status;
+  }
+
   /** Runs a save or a reset, and tells how it went in the status line and the editor. */
   private async _run(busyText: string, action: () => Promise<CodeRunResult>, done: () => string | Promise<string>): Promise<void> {
     this._busy = true;
@@ -613,6 +716,9 @@ export class CodePanel extends LitElement {
       const result = await action();
       if (result.ok) {
         this._errors = [];
+        this._codeRuns++;
+        // The verdict was about the code that ran before (a running check reports the change itself).
+        if (this._checkStatus?.result !== 'running') this._checkStatus = undefined;
         this._status = { kind: 'ok', text: await done() };
       } else {
         this._errors = result.errors;

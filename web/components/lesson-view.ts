@@ -198,7 +198,8 @@ export class LessonView extends LitElement {
   private _stopClients: (() => void)[] = [];
   private readonly _tabLock = new AbortController();
   private _startedFor?: string;
-  private _tabClaim?: number;
+  /** The claim of this tab's number: one per page, shared by starts that overlap (a restart while the first start loads). */
+  private _tabClaim?: Promise<number>;
   /** Counts client starts, so that only the newest one starts clients. */
   private _runs = 0;
   private readonly _onHashChange = () => (this._step = stepFromHash());
@@ -337,7 +338,15 @@ export class LessonView extends LitElement {
           ${this._hasSockets(events)
             ? html`<socket-wire-view .events=${events} .origin=${origin} follow="/lessons/${detail.slug}/api/chat" @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></socket-wire-view>`
             : nothing}
-          <code-panel .slug=${detail.slug} .runtimeErrors=${this._runtimeErrors(events)} .code=${detail.code} .activeLine=${this._activeLine ?? this._pinnedLine} .focusSteps=${step?.focus ?? []}></code-panel>
+          <code-panel
+            .slug=${detail.slug}
+            .runtimeErrors=${this._runtimeErrors(events)}
+            .code=${detail.code}
+            .activeLine=${this._activeLine ?? this._pinnedLine}
+            .focusSteps=${step?.focus ?? []}
+            .check=${detail.check}
+            .checkClient=${detail.check && this._pageClientId(detail.check.client)}
+          ></code-panel>
         </section>
       </main>
     `;
@@ -375,13 +384,18 @@ export class LessonView extends LitElement {
   /** The lesson's clients as this tab runs them: in a second tab of the lesson, `ada-2` labelled "Ada 2". */
   private _pageClients(detail: LessonDetail): { id: string; label: string; options?: ClientOptions }[] {
     if (this._tab === 1) return detail.clients;
-    return detail.clients.map((c) => ({ ...c, id: `${c.id}-${this._tab}`, label: `${c.label} ${this._tab}` }));
+    return detail.clients.map((c) => ({ ...c, id: this._pageClientId(c.id), label: `${c.label} ${this._tab}` }));
+  }
+
+  /** The id this tab runs a lesson client under: `ada`, or `ada-2` in a second tab. */
+  private _pageClientId(id: string): string {
+    return this._tab === 1 ? id : `${id}-${this._tab}`;
   }
 
   /** The controls, pointed at this tab's clients. */
   private _pageControls(controls: readonly LessonControl[]): LessonControl[] {
     if (this._tab === 1) return [...controls];
-    return controls.map((c) => (c.kind === 'race' || c.kind === 'drop' ? { ...c, client: `${c.client}-${this._tab}` } : c));
+    return controls.map((c) => (c.kind === 'race' || c.kind === 'drop' ? { ...c, client: this._pageClientId(c.client) } : c));
   }
 
   /** Whether the lesson has opened an event stream (then the wire view shows under the timeline); once true, it stays. */
@@ -420,7 +434,7 @@ export class LessonView extends LitElement {
     const run = ++this._runs;
     try {
       const start = await loadLessonClient(detail.slug);
-      this._tab = this._tabClaim ??= await claimTabNumber(`lesson:${detail.slug}`, this._tabLock.signal);
+      this._tab = await (this._tabClaim ??= claimTabNumber(`lesson:${detail.slug}`, this._tabLock.signal));
       // Restarted (new options) while this start was loading: the newer start runs the clients.
       if (run !== this._runs) return;
       const options = this._options ?? detail.options;
