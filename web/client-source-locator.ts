@@ -9,8 +9,11 @@ export interface StackFrame {
 }
 
 const FRAME = /(https?:\/\/[^\s()]+?):(\d+):(\d+)\)?\s*$/;
-/** client.ts as Vite serves it while developing, or the chunk it becomes in the production build. */
-const CLIENT_SCRIPT = /\/client\.ts$|\/assets\/client-[\w-]+\.js$/;
+/**
+ * client.ts as Vite serves it while developing, the chunk it becomes in the production build, or an
+ * edit made in the page as the workbench serves it (`LessonDetail.clientModule`).
+ */
+const CLIENT_SCRIPT = /\/client\.ts$|\/assets\/client-[\w-]+\.js$|^\/api\/lessons\/[^/]+\/code\/client\.js$/;
 
 /** The innermost frame of `stack` (a V8 `Error.stack`) that runs in a lesson's client.ts. */
 export function clientFrameOf(stack: string | undefined): StackFrame | undefined {

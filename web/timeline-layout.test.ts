@@ -320,6 +320,13 @@ describe('layoutTimeline', () => {
       expect(result.bars.map((b) => [b.classes, b.x2, b.open])).toEqual([[['hold', 'cut'], 500, false]]);
     });
 
+    it('names client.ts on its reload marker and leaves open what the runner holds', () => {
+      const events = trace(httpRequest(1100, 'c1', 'a'), { kind: 'reload', t: 1500, lane: 'server', generation: 1, file: 'client.ts', reason: 'edited' });
+      const result = layout(events, { now: 1900 });
+      expect(result.markers.map((m) => [m.kind, m.label])).toEqual([['reload', 'client.ts reloaded #1']]);
+      expect(result.bars.map((b) => [b.classes, b.open])).toEqual([[['hold', 'open'], true]]);
+    });
+
     it('links a change only to the first show of it on each lane, not to later polls showing it again', () => {
       const events = trace(feedChange(1100, 5), show(1300, 5, 1100), show(1500, 5, 1100), show(1700, 5, 1100));
       const result = layout(events, { now: 1900 });

@@ -754,7 +754,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
             key: `reload:${event.seq}`,
             seqs: [event.seq],
             classes: ['reload', `reason-${event.reason}`],
-            label: `reloaded #${event.generation}`,
+            label: `${event.file === 'client.ts' ? 'client.ts ' : ''}reloaded #${event.generation}`,
             x: px,
             lane: 0,
             laneSpan: lanes.length,
@@ -1074,8 +1074,11 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
         break;
       case 'reload':
         // The old runner is gone: whatever it still held open ends here unless the trace says otherwise.
-        for (const open of openConns) open.cutAt ??= event.t;
-        openConns.clear();
+        // (A new client.ts runs in the page: its clients close what they had open, and the trace says so.)
+        if (event.file === 'server.ts') {
+          for (const open of openConns) open.cutAt ??= event.t;
+          openConns.clear();
+        }
         point(event);
         break;
       case 'error':

@@ -2,24 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { CodeFile } from '../../web/code-api.ts';
 import type { CodeEditor } from '../../web/components/code-editor.ts';
 import { launchChromium } from '../setup/chromium.ts';
-import { editorText, replaceInEditor } from '../setup/lesson-page.ts';
+import { editorText, openEditor, replaceInEditor } from '../setup/lesson-page.ts';
 import { startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
-
-/** A real workbench (edits kept in a temporary workspace) and the short-polling page, with server.ts open in the editor. */
-async function openEditor() {
-  const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const pageErrors: string[] = [];
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(`${url}/lessons/short-polling/`);
-  const original = ((await (await fetch(`${url}/api/lessons/short-polling/code/server.ts`)).json()) as CodeFile).original;
-
-  const panel = page.locator('code-panel');
-  await panel.locator('button.edit').click();
-  await panel.locator('code-editor .cm-content').waitFor();
-  await waitFor(async () => (await editorText(page)) === original, { what: 'server.ts in the editor' });
-  return { url, page, panel, original, pageErrors };
-}
 
 async function readData(url: string): Promise<Record<string, unknown>> {
   return (await (await fetch(`${url}/lessons/short-polling/api/data`)).json()) as Record<string, unknown>;
@@ -27,7 +11,7 @@ async function readData(url: string): Promise<Record<string, unknown>> {
 
 describe('editing server.ts in the lesson page', () => {
   it('runs an edit saved with Ctrl-S, draws a compile error at its line while the last good code serves, and resets to the original', async () => {
-    const { url, page, panel, original, pageErrors } = await openEditor();
+    const { url, page, panel, original, pageErrors } = await openEditor('server.ts');
     const status = panel.locator('.edit-status');
     const badge = panel.locator('[role=tab][data-tab="server.ts"] .badge');
     expect(await badge.count()).toBe(0);
@@ -74,7 +58,7 @@ describe('editing server.ts in the lesson page', () => {
   });
 
   it('keeps unsaved text when the lesson is pushed again, shows it against the original, and asks before dropping it', async () => {
-    const { url, page, panel, pageErrors } = await openEditor();
+    const { url, page, panel, pageErrors } = await openEditor('server.ts');
     await replaceInEditor(page, 'changedAt })', 'changedAt, draft: true })');
 
     // Any change to the lesson pushes its detail (and code) to the page again: here the scenario.
@@ -111,7 +95,7 @@ describe('editing server.ts in the lesson page', () => {
   });
 
   it('lights the line of the hovered timeline event in the editor, scrolling only to bring it into sight, and leaves the cursor where it was', async () => {
-    const { page, panel, original, pageErrors } = await openEditor();
+    const { page, panel, original, pageErrors } = await openEditor('server.ts');
     const lines = original.split('\n');
     const lit = panel.locator('code-editor .cm-line.cm-timeline-line');
     const scroller = panel.locator('code-editor .cm-scroller');

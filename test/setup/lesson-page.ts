@@ -1,5 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { LessonFile } from '../../lessons/trace-event.ts';
+import type { CodeFile } from '../../web/code-api.ts';
 import type { CodeEditor } from '../../web/components/code-editor.ts';
 import { launchChromium } from './chromium.ts';
 import { startWorkbench, waitFor } from './workbench.ts';
@@ -20,6 +22,23 @@ export async function openLongPollPage(thinkMs: number) {
   // Both clients are holding a poll on the server lane.
   await page.locator('event-timeline .hold.held').nth(1).waitFor({ state: 'attached', timeout: 15_000 });
   return { url, page, errors };
+}
+
+/** A real workbench (edits kept in a temporary workspace) and the short-polling page, with `file` open in the editor. */
+export async function openEditor(file: LessonFile) {
+  const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${url}/lessons/short-polling/`);
+  const { original } = (await (await fetch(`${url}/api/lessons/short-polling/code/${file}`)).json()) as CodeFile;
+
+  const panel = page.locator('code-panel');
+  await panel.locator(`[role=tab][data-tab="${file}"]`).click();
+  await panel.locator('button.edit').click();
+  await panel.locator('code-editor .cm-content').waitFor();
+  await waitFor(async () => (await editorText(page)) === original, { what: `${file} in the editor` });
+  return { url, page, panel, original, pageErrors };
 }
 
 /** The text in the code panel's editor, unsaved changes included. */

@@ -30,8 +30,14 @@ const COPY_LABELS: Record<CopyState, string> = {
 
 const COPY_FEEDBACK_MS: Record<Exclude<CopyState, 'idle'>, number> = { copied: 1500, selected: 4000 };
 
-/** The only file the page can edit for now (the code API answers 405 for client.ts). */
-const EDITABLE_FILE: LessonFile = 'server.ts';
+/** The files the page can edit, each on its own tab (whose id is the file name). */
+const EDITABLE_FILES: readonly LessonFile[] = ['server.ts', 'client.ts'];
+
+/** What the status line says after a save or a reset of each file, and while an edit does not compile. */
+const EDIT_TEXTS: Record<LessonFile, { saved: string; reset: string; kept: string }> = {
+  'server.ts': { saved: 'Saved: running your code', reset: 'Reset: the original runs again', kept: 'the last good code keeps serving' },
+  'client.ts': { saved: 'Saved: the clients restart on your code', reset: 'Reset: the original client runs again', kept: 'the last good client keeps running' },
+};
 
 /** The status line of the edit mode: what the last action did. */
 interface EditStatus {
@@ -43,8 +49,9 @@ interface EditStatus {
 
 /**
  * Shows a lesson's highlighted files (and views of them, like the diff of a fix) in tabs, and lights up
- * the lines the timeline points at. The server.ts tab can be edited: Edit opens it in `<code-editor>`,
- * Save (Ctrl-S) runs the edit through the code API, Diff shows it against the lesson's own file.
+ * the lines the timeline points at. The server.ts and client.ts tabs can be edited, one at a time: Edit
+ * opens the file in `<code-editor>`, Save (Ctrl-S) runs the edit through the code API (the lesson server
+ * reloads, or the page's clients restart), Diff shows it against the lesson's own file.
  * "Check my code" runs the lesson's check against the server code that runs, and keeps its verdict
  * in view until the next check, save or reset.
  * @cssprop --code-panel-font-size - Code font size, never below 14px (default 15px).
@@ -172,6 +179,10 @@ export class CodePanel extends LitElement {
         background: var(--wb-surface);
         border-bottom: 1px solid var(--wb-border);
         font-size: 13px;
+      }
+      .edit-bar button {
+        flex: none;
+        white-space: nowrap;
       }
       .edit-bar .save {
         background: var(--wb-accent);
@@ -363,7 +374,7 @@ export class CodePanel extends LitElement {
   /** Step ids whose lines are emphasised while the others dim. */
   @property({ attribute: false }) focusSteps: readonly string[] = [];
 
-  /** The lesson these files belong to: editing server.ts goes through `/api/lessons/<slug>/code/server.ts`. */
+  /** The lesson these files belong to: editing a file goes through `/api/lessons/<slug>/code/<file>`. */
   @property() slug = '';
 
   /** Errors the running code threw since it was loaded, at their lines: marked in the read view and in the editor. */
@@ -380,8 +391,8 @@ export class CodePanel extends LitElement {
 
   @state() private _copyState: CopyState = 'idle';
 
-  /** True while server.ts is open in the editor. */
-  @state() private _editing = false;
+  /** The file open in the editor, if any. */
+  @state() private _editing?: LessonFile;
   /** The editor's text when Diff was turned on; undefined while the diff is off. */
   @state() private _diffText?: string;
   @state() private _errors: readonly CodeError[] = [];
@@ -394,10 +405,11 @@ export class CodePanel extends LitElement {
   /** Counts the saves and resets that ran: a verdict is about the code that ran all through its check. */
   private _codeRuns = 0;
 
-  /** server.ts as it runs, and its original: loaded when editing starts, and again after a reset. */
+  /** The file edited as it runs, and its original: loaded when editing starts, and again after a reset. */
   private _file = new Task(this, {
-    task: async ([slug], { signal }) => (await Promise.all([getCode(slug, EDITABLE_FILE, signal), loadEditor()]))[0],
-    args: () => [this.slug] as const,
+    // Run only by Edit and Reset, so while a file is open.
+    task: async ([slug, file], { signal }) => (await Promise.all([getCode(slug, file!, signal), loadEditor()]))[0],
+    args: () => [this.slug, this._editing] as const,
     autoRun: false,
   });
   /** The text that runs, as far as the editor knows: the one loaded or last saved. */
@@ -433,7 +445,8 @@ export class CodePanel extends LitElement {
   override render() {
     if (this.code.length === 0) return html`<div class="empty">No code loaded.</div>`;
     const current = this._currentTab();
-    const editingCurrent = this._editing && current === EDITABLE_FILE;
+    const editingCurrent = this._editing !== undefined && current === this._editing;
+    const editable = EDITABLE_FILES.find((file) => file === current);
     return html`
       <div class="toolbar">
         <div role="tablist" aria-label="Lesson files" @keydown=${this._onTabKeydown}>
@@ -454,8 +467,8 @@ export class CodePanel extends LitElement {
             </button>`,
           )}
         </div>
-        ${current === EDITABLE_FILE && this.slug && !this._editing
-          ? html`<button class="edit" @click=${this._startEditing} title="Edit server.ts here and run it">Edit</button>`
+        ${editable && this.slug && !this._editing
+          ? html`<button class="edit" @click=${() => this._startEditing(editable)} title=${`Edit ${editable} here and run it`}>Edit</button>`
           : nothing}
         ${editingCurrent ? nothing : this._renderCheckButton()}
         ${editingCurrent ? nothing : html`<button class="copy" @click=${this._onCopy} aria-live="polite">${COPY_LABELS[this._copyState]}</button>`}
@@ -465,7 +478,7 @@ export class CodePanel extends LitElement {
         this.code,
         (c) => c.tab,
         (c) => {
-          const editing = this._editing && c.tab === EDITABLE_FILE;
+          const editing = c.tab === this._editing;
           return html`<div
             class="panel ${editing ? 'editing' : ''}"
             role="tabpanel"
@@ -476,29 +489,29 @@ export class CodePanel extends LitElement {
             ?hidden=${c.tab !== current}
             @keydown=${editing ? this._onEditKeydown : undefined}
           >
-            ${editing ? this._renderEditing() : unsafeHTML(c.html)}
+            ${editing ? this._renderEditing(c.file) : unsafeHTML(c.html)}
           </div>`;
         },
       )}
     `;
   }
 
-  /** The edit mode of server.ts: its toolbar and status, then the editor (or the diff against the original). */
-  private _renderEditing() {
+  /** The edit mode of `file`: its toolbar and status, then the editor (or the diff against the original). */
+  private _renderEditing(file: LessonFile) {
     const status = this._status;
     const diffing = this._diffText !== undefined;
     const loaded = this._file.value;
     return html`
       <div class="edit-bar">
         <button class="save" ?disabled=${this._busy || !loaded} @click=${() => this._save()} title="Run this code (Ctrl-S, ⌘-S)">Save</button>
-        <button class="diff" aria-pressed=${diffing} ?disabled=${!loaded} @click=${this._toggleDiff} title="Compare with the lesson's own server.ts">
+        <button class="diff" aria-pressed=${diffing} ?disabled=${!loaded} @click=${this._toggleDiff} title=${`Compare with the lesson's own ${file}`}>
           Diff
         </button>
         <button
           class="reset"
           ?disabled=${this._busy || !loaded}
           @click=${this._reset}
-          title="Throw the edit away (saved and unsaved) and run the lesson's own server.ts again"
+          title=${`Throw the edit away (saved and unsaved) and run the lesson's own ${file} again`}
         >
           Reset to original
         </button>
@@ -512,25 +525,25 @@ export class CodePanel extends LitElement {
       </div>
       ${this._renderCheckStatus()}
       ${this._file.render({
-        pending: () => html`<div class="empty">Loading server.ts…</div>`,
-        error: (error) => html`<div class="empty" role="alert">Could not load server.ts: ${(error as Error).message}</div>`,
-        complete: (file) =>
+        pending: () => html`<div class="empty">Loading ${file}…</div>`,
+        error: (error) => html`<div class="empty" role="alert">Could not load ${file}: ${(error as Error).message}</div>`,
+        complete: (loaded) =>
           // A new load (Edit, Reset) gets a new editor; a new lesson detail after a save keeps the user's text.
           keyed(
-            file,
+            loaded,
             html`<code-editor
-                .value=${file.code}
+                .value=${loaded.code}
                 .errors=${this._editorErrors()}
-                .activeLine=${this.activeLine?.file === EDITABLE_FILE ? this.activeLine.line : undefined}
-                label="server.ts"
+                .activeLine=${this.activeLine?.file === file ? this.activeLine.line : undefined}
+                label=${file}
                 ?hidden=${diffing}
                 @code-save=${(e: CodeSaveEvent) => this._save(e.code)}
               ></code-editor>
               ${!diffing
                 ? nothing
-                : this._diffText === file.original
-                  ? html`<div class="empty">No changes: this is the lesson's own server.ts.</div>`
-                  : html`<code-diff .original=${file.original} .value=${this._diffText}></code-diff>`}`,
+                : this._diffText === loaded.original
+                  ? html`<div class="empty">No changes: this is the lesson's own ${file}.</div>`
+                  : html`<code-diff .original=${loaded.original} .value=${this._diffText}></code-diff>`}`,
           ),
       })}
     `;
@@ -600,7 +613,7 @@ export class CodePanel extends LitElement {
   private _editorErrors(): readonly CodeError[] {
     const [compile, thrown, merged] = this._mergedErrors ?? [];
     if (merged && compile === this._errors && thrown === this.runtimeErrors) return merged;
-    const next = [...this._errors, ...this._runtimeErrorsIn(EDITABLE_FILE).map((e) => ({ line: e.line, column: 1, message: `Thrown while running: ${e.message}` }))];
+    const next = [...this._errors, ...this._runtimeErrorsIn(this._editing).map((e) => ({ line: e.line, column: 1, message: `Thrown while running: ${e.message}` }))];
     this._mergedErrors = [this._errors, this.runtimeErrors, next];
     return next;
   }
@@ -626,8 +639,8 @@ export class CodePanel extends LitElement {
     this._tab = tab;
   }
 
-  private async _startEditing(): Promise<void> {
-    this._editing = true;
+  private async _startEditing(file: LessonFile): Promise<void> {
+    this._editing = file;
     this._status = undefined;
     this._errors = [];
     await this._load();
@@ -642,7 +655,7 @@ export class CodePanel extends LitElement {
   }
 
   private _stopEditing(): void {
-    this._editing = false;
+    this._editing = undefined;
     this._diffText = undefined;
     this._errors = [];
     this._status = undefined;
@@ -673,21 +686,23 @@ export class CodePanel extends LitElement {
   }
 
   private async _save(code = this._editor?.text): Promise<void> {
-    if (code === undefined || this._busy) return;
+    const file = this._editing;
+    if (code === undefined || !file || this._busy) return;
     this._confirmDone = false;
-    await this._run('Saving…', () => saveCode(this.slug, EDITABLE_FILE, code), () => {
+    await this._run(file, 'Saving…', () => saveCode(this.slug, file, code), () => {
       this._savedText = code;
-      return 'Saved: running your code';
+      return EDIT_TEXTS[file].saved;
     });
   }
 
   private async _reset(): Promise<void> {
-    if (this._busy) return;
+    const file = this._editing;
+    if (!file || this._busy) return;
     this._confirmDone = false;
     this._diffText = undefined;
-    await this._run('Resetting…', () => resetCode(this.slug, EDITABLE_FILE), async () => {
+    await this._run(file, 'Resetting…', () => resetCode(this.slug, file), async () => {
       await this._load();
-      return 'Reset: the original runs again';
+      return EDIT_TEXTS[file].reset;
     });
   }
 
@@ -709,7 +724,7 @@ export class CodePanel extends LitElement {
   }
 
   /** Runs a save or a reset, and tells how it went in the status line and the editor. */
-  private async _run(busyText: string, action: () => Promise<CodeRunResult>, done: () => string | Promise<string>): Promise<void> {
+  private async _run(file: LessonFile, busyText: string, action: () => Promise<CodeRunResult>, done: () => string | Promise<string>): Promise<void> {
     this._busy = true;
     this._status = { kind: 'busy', text: busyText };
     try {
@@ -722,7 +737,7 @@ export class CodePanel extends LitElement {
         this._status = { kind: 'ok', text: await done() };
       } else {
         this._errors = result.errors;
-        this._status = errorStatus(result.errors);
+        this._status = errorStatus(result.errors, EDIT_TEXTS[file].kept);
       }
     } catch (error) {
       this._status = { kind: 'error', text: (error as Error).message };
@@ -780,13 +795,13 @@ function loadEditor(): Promise<unknown> {
   return Promise.all([import('./code-editor.ts'), import('./code-diff.ts')]);
 }
 
-/** "2 errors: …" and where the first one is, for the status line. */
-function errorStatus(errors: readonly CodeError[]): EditStatus {
+/** "2 errors: <what keeps running>" and where the first one is, for the status line. */
+function errorStatus(errors: readonly CodeError[], kept: string): EditStatus {
   const count = errors.length;
   const [first] = errors;
   return {
     kind: 'error',
-    text: count === 0 ? 'The code did not run: the last good code keeps serving' : `${count} ${count === 1 ? 'error' : 'errors'}: the last good code keeps serving`,
+    text: `${count === 0 ? 'The code did not run' : `${count} ${count === 1 ? 'error' : 'errors'}`}: ${kept}`,
     detail: first && `line ${first.line}:${first.column} ${first.message}`,
   };
 }

@@ -156,7 +156,8 @@ export class LessonView extends LitElement {
       .client .client-status {
         color: var(--wb-muted);
       }
-      .client .missed {
+      .client .missed,
+      .client .failed {
         color: var(--wb-error);
         font-weight: 600;
       }
@@ -185,6 +186,8 @@ export class LessonView extends LitElement {
   @state() private _shown = new Map<string, FeedSnapshot>();
   /** The status line each client last showed (`context.status`). */
   @state() private _statuses = new Map<string, string>();
+  /** Why each client that failed to start (its client.ts did not load, or threw when called) is not running. */
+  @state() private _failed = new Map<string, string>();
   /** The chat box each client asked for (`context.chatBox`): its lines, and what to do with what is typed. */
   @state() private _chats = new Map<string, { lines: ChatLine[]; options: ChatBoxOptions; since: number }>();
   /** Which browser tab of this lesson this is: the clients of tab 2 are `ada-2`, "Ada 2". */
@@ -198,6 +201,8 @@ export class LessonView extends LitElement {
   private _stopClients: (() => void)[] = [];
   private readonly _tabLock = new AbortController();
   private _startedFor?: string;
+  /** The edited client.ts the clients run (`LessonDetail.clientModule`); undefined while they run the original. */
+  private _clientModule?: string;
   /** The claim of this tab's number: one per page, shared by starts that overlap (a restart while the first start loads). */
   private _tabClaim?: Promise<number>;
   /** Counts client starts, so that only the newest one starts clients. */
@@ -233,9 +238,15 @@ export class LessonView extends LitElement {
 
   protected override updated(): void {
     const detail = this._detail;
-    if (detail && this._live && this._startedFor !== detail.slug) {
+    if (!detail || !this._live) return;
+    if (this._startedFor !== detail.slug) {
       this._startedFor = detail.slug;
+      this._clientModule = detail.clientModule;
       void this._live.synced.then(() => this._startClients());
+    } else if (this._clientModule !== detail.clientModule) {
+      // client.ts was edited or reset from a page: the clients restart on the code that now runs.
+      this._clientModule = detail.clientModule;
+      void this._live.synced.then(() => this._restartClients());
     }
   }
 
@@ -290,7 +301,7 @@ export class LessonView extends LitElement {
             .options=${options}
             .settings=${detail.settings}
             .scenario=${detail.scenario}
-            @client-options-change=${(e: ClientOptionsChangeEvent) => this._restartClients(e.options)}
+            @client-options-change=${(e: ClientOptionsChangeEvent) => this._onOptionsChange(e)}
             @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
           ></lesson-controls>
           <div class="clients">
@@ -303,6 +314,7 @@ export class LessonView extends LitElement {
                 ${chat ? nothing : html`shows <span class="value">${shown ? `v${shown.version} ${JSON.stringify(shown.value)}` : '—'}</span>`}
                 <div class="figures">${this._figures(s, chat && { lines: chat.lines, bytes: this._bytesSince(events, client.id, chat.since) })}</div>
                 ${this._statuses.has(client.id) ? html`<div class="client-status">${this._statuses.get(client.id)}</div>` : nothing}
+                ${this._failed.has(client.id) ? html`<div class="failed" role="alert">Not running: ${this._failed.get(client.id)}</div>` : nothing}
                 ${s.missed > 0
                   ? html`<div class="missed">missed ${s.missed} ${s.missed === 1 ? 'update' : 'updates'} · stale ${formatDuration(s.staleMs)}</div>`
                   : nothing}
@@ -433,11 +445,17 @@ export class LessonView extends LitElement {
     if (!detail || !live) return;
     const run = ++this._runs;
     try {
-      const start = await loadLessonClient(detail.slug);
+      // A client.ts that does not load fails each client as a throw in it would: on its card and its lane.
+      const start = await loadLessonClient(detail.slug, detail.clientModule).catch((error: unknown) => (): never => {
+        throw error;
+      });
       this._tab = await (this._tabClaim ??= claimTabNumber(`lesson:${detail.slug}`, this._tabLock.signal));
-      // Restarted (new options) while this start was loading: the newer start runs the clients.
+      // Restarted (new options, new client.ts) while this start was loading: the newer start runs the clients.
       if (run !== this._runs) return;
+      // An older start may have run before this one began (an edit pushed while the page first synced its clock).
+      this._stopAllClients();
       const options = this._options ?? detail.options;
+      const failed = new Map<string, string>();
       for (const client of this._pageClients(detail)) {
         const { context, stop } = createClientContext({
           slug: detail.slug,
@@ -460,15 +478,25 @@ export class LessonView extends LitElement {
           },
         });
         this._stopClients.push(stop);
-        start(context);
+        try {
+          start(context);
+        } catch (error) {
+          failed.set(client.id, error instanceof Error ? error.message : String(error));
+          context.reportError(error);
+        }
       }
+      this._failed = failed;
     } catch (error) {
       this._error = error instanceof Error ? error.message : String(error);
     }
   }
 
-  private _restartClients(options: ClientOptions) {
-    this._options = options;
+  private _onOptionsChange(e: ClientOptionsChangeEvent) {
+    this._options = e.options;
+    this._restartClients();
+  }
+
+  private _restartClients() {
     this._stopAllClients();
     void this._startClients();
   }
@@ -482,15 +510,21 @@ export class LessonView extends LitElement {
   }
 }
 
-/** Errors thrown at a line of lesson code since the server code was last (re)loaded. */
+/**
+ * Errors thrown at a line of lesson code: by the server code since server.ts was last (re)loaded, and
+ * by the clients since either file was (what a client throws is often its answer to what the server did).
+ */
 function runtimeErrors(events: readonly TraceEvent[]): RuntimeError[] {
   const errors: RuntimeError[] = [];
+  let clientReloaded = false;
   for (let i = events.length - 1; i >= 0; i--) {
     const e = events[i]!;
-    if (e.kind === 'reload') break;
-    if (e.kind === 'error' && e.phase === 'runtime' && e.source && !errors.some((x) => x.file === e.source!.file && x.line === e.source!.line)) {
-      errors.unshift({ file: e.source.file, line: e.source.line, message: e.message });
-    }
+    if (e.kind === 'reload' && e.file === 'server.ts') break;
+    if (e.kind === 'reload') clientReloaded = true;
+    const thrown = (e.kind === 'error' && e.phase === 'runtime') || e.kind === 'client-error' ? e : undefined;
+    const source = thrown?.source;
+    if (!source || (source.file === 'client.ts' && clientReloaded) || errors.some((x) => x.file === source.file && x.line === source.line)) continue;
+    errors.unshift({ file: source.file, line: source.line, message: thrown.message });
   }
   return errors;
 }
