@@ -189,7 +189,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
       const current = await code('client.ts');
       if (!current.edited) return undefined;
       const compiled = await compileLessonClient(current.code);
-      // Saved edits compiled when they were saved; a hand-broken workspace file runs as nothing.
+      // An edit compiled when it was saved; a workspace file broken by hand since then throws in the page, on the client's card.
       return compiled.ok ? compiled.code : `throw new Error(${JSON.stringify(`client.ts does not compile: ${compiled.errors[0]?.message}`)});\n`;
     },
     async fileChanged(file) {
