@@ -4,6 +4,7 @@ import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
 import { isSameOrigin } from './same-origin.ts';
 import { parseScenario } from './scenario.ts';
+import { traceToHar } from './trace-har.ts';
 import type { TraceHub } from './trace-hub.ts';
 
 export interface ApiRouterOptions {
@@ -82,9 +83,15 @@ export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
     return hostOf(slug).slug;
   };
 
+  // ?format=har: the trace as HAR 1.2, a download for DevTools (Network → Import HAR) and HAR viewers.
   router.get('/trace', (req, res) => {
     const slug = tracedLesson(req.query.lesson);
-    res.json({ lesson: slug, serverNow: Date.now(), events: hub.events(slug) });
+    const { format = 'json' } = req.query;
+    if (format === 'json') return void res.json({ lesson: slug, serverNow: Date.now(), events: hub.events(slug) });
+    if (format !== 'har') throw new HttpError(400, `Unknown format ${JSON.stringify(format)}: expected format=json (the default) or format=har`);
+    const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    res.type('application/json').set('Content-Disposition', `attachment; filename="${slug}.har"`);
+    res.json(traceToHar(hub.events(slug), { lesson: slug, origin, now: Date.now() }));
   });
 
   router.delete('/trace', (req, res) => {
