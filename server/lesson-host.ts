@@ -75,6 +75,8 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
   let detail: Promise<LessonDetail> | undefined;
   const detailListeners = new Set<() => void>();
   let checking = false;
+  /** The edited client.ts and the module the pages import, compiled once. */
+  let compiledClient: { source: string; module: string } | undefined;
 
   const runner: LessonRunner = createLessonRunner({
     slug: entry.slug,
@@ -161,6 +163,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
       if (file === 'client.ts') {
         const compiled = await compileLessonClient(next);
         if (!compiled.ok) return compiled;
+        compiledClient = { source: next, module: compiled.code };
         await workspace.save(entry.slug, file, next);
         clientLoaded('edited');
         return { ok: true };
@@ -188,9 +191,14 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
     async clientModule() {
       const current = await code('client.ts');
       if (!current.edited) return undefined;
-      const compiled = await compileLessonClient(current.code);
-      // An edit compiled when it was saved; a workspace file broken by hand since then throws in the page, on the client's card.
-      return compiled.ok ? compiled.code : `throw new Error(${JSON.stringify(`client.ts does not compile: ${compiled.errors[0]?.message}`)});\n`;
+      // Compiled once per edit, not once per page that loads it (an edit kept from an earlier run compiles on first use).
+      if (compiledClient?.source !== current.code) {
+        const compiled = await compileLessonClient(current.code);
+        // A workspace file broken by hand throws in the page, on the clients' cards.
+        const module = compiled.ok ? compiled.code : `throw new Error(${JSON.stringify(`client.ts does not compile: ${compiled.errors[0]?.message}`)});\n`;
+        compiledClient = { source: current.code, module };
+      }
+      return compiledClient.module;
     },
     async fileChanged(file) {
       let result: LoadResult | undefined;
