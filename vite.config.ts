@@ -13,11 +13,18 @@ export default defineConfig({
     target: 'es2022',
     // Maps let the page point trace events at the lines of client.ts people read.
     sourcemap: true,
+    // Two pages: the workbench, and the light page a class opens to join a presentation.
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('./web/index.html', import.meta.url)),
+        audience: fileURLToPath(new URL('./web/audience.html', import.meta.url)),
+      },
+    },
   },
   server: {
     // Transform the page's modules at start-up, not when the first browser asks for them.
     // (Not under vitest: its own Vite server, rooted elsewhere, has no page to warm up.)
-    warmup: process.env.VITEST ? undefined : { clientFiles: ['./main.ts'] },
+    warmup: process.env.VITEST ? undefined : { clientFiles: ['./main.ts', './audience.ts'] },
     // Lesson folders are watched by the workbench itself (a change reloads the lesson server, not the page).
     watch: { ignored: ['**/lessons/*/server.ts', '**/.workbench/**'] },
   },

@@ -158,7 +158,14 @@ export interface LessonStep {
   focus: string[];
   /** The scenario this step switches to, if any. */
   scenario?: Scenario;
+  /** What presenting this step does on arrival, after the scenario: the race on cue, a drop, or a change of the data. */
+  action?: StepAction;
+  /** Speaker notes (rendered HTML) for the presenter window, from `<!-- notes … -->` in the step. */
+  notes?: string;
 }
+
+/** Something a step does when a presenter arrives at it (`action="race naive"` in its directive). */
+export type StepAction = { kind: 'race' | 'drop'; client: string } | { kind: 'change' };
 
 /** A highlighted lesson file (or a view of one, like the diff of a fix), ready for the code view. */
 export interface LessonCode {
@@ -249,6 +256,8 @@ export interface LessonDetail extends LessonSummary {
   options: ClientOptions;
   /** Clients the page starts, one lane each (e.g. one, or `naive` and `fixed` side by side). */
   clients: LessonClientSpec[];
+  /** The client (one of `clients`) each audience page runs, as itself, when it joins a presentation. */
+  audience: string;
   /** False when the lesson does not use the feed (a chat): the page shows no feed lane and no feed controls. */
   usesFeed: boolean;
   /** The lesson's check ("Check my code"), when it has one. */

@@ -174,11 +174,11 @@ export interface ReloadEvent extends TraceBase {
   reason: 'start' | 'file-changed' | 'restart' | 'edited' | 'reset';
 }
 
-/** Something failed: a compile error, a throw in lesson code, a lost runner, a client error. */
+/** Something failed: a compile error, a throw in lesson code, a lost runner, a client error, a step's action in a presentation. */
 export interface ErrorEvent extends TraceBase {
   kind: 'error';
   message: string;
-  phase: 'compile' | 'load' | 'runtime' | 'runner' | 'client' | 'proxy';
+  phase: 'compile' | 'load' | 'runtime' | 'runner' | 'client' | 'proxy' | 'presentation';
 }
 
 /**

@@ -2,7 +2,7 @@ import express, { Router, type RequestHandler } from 'express';
 import type { LessonSettings, SettingValue } from '../lessons/lesson.ts';
 import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
-import { isSameOrigin } from './same-origin.ts';
+import { createPresenterGuard, type PresenterGuardOptions } from './presenter-guard.ts';
 import { parseScenario } from './scenario.ts';
 import { traceToHar } from './trace-har.ts';
 import type { TraceHub } from './trace-hub.ts';
@@ -10,12 +10,17 @@ import type { TraceHub } from './trace-hub.ts';
 export interface ApiRouterOptions {
   hosts: ReadonlyMap<string, LessonHost>;
   hub: TraceHub;
+  /** Who may change things (the presenter: this machine, or the token). */
+  presenter: PresenterGuardOptions;
 }
 
-/** The workbench's own API under `/api`: lessons, their feeds and settings, the trace, the clock. */
-export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
+/**
+ * The workbench's own API under `/api`: lessons, their feeds and settings, the trace, the clock.
+ * Anyone may read; only the presenter may change (the audience of a class watches and joins in).
+ */
+export function createApiRouter({ hosts, hub, presenter }: ApiRouterOptions): Router {
   const router = Router();
-  router.use(refuseForeignOrigins());
+  router.use(onlyPresenterChanges(presenter));
   const onlyJson = requireJson();
   const parseJson = express.json({ limit: '64kb', strict: false });
   const hostOf = (slug: unknown) => {
@@ -106,11 +111,12 @@ export function createApiRouter({ hosts, hub }: ApiRouterOptions): Router {
   return router;
 }
 
-/** Refuses any change asked for by a page of another site (a form post, a fetch from elsewhere). */
-function refuseForeignOrigins(): RequestHandler {
-  return function refuseForeignOrigins(req, _res, next) {
-    if (req.method !== 'GET' && req.method !== 'HEAD' && !isSameOrigin(req)) throw new HttpError(403, 'Requests from another site may not change the workbench');
-    next();
+/** Refuses any change asked for by someone other than the presenter, or by a page of another site (a form post, a fetch from elsewhere). */
+function onlyPresenterChanges(options: PresenterGuardOptions): RequestHandler {
+  const guard = createPresenterGuard(options);
+  return function onlyPresenterChanges(req, res, next) {
+    if (req.method === 'GET' || req.method === 'HEAD') next();
+    else guard(req, res, next);
   };
 }
 

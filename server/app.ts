@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import { createApiRouter } from './api-router.ts';
 import { createCodeRouter } from './code-router.ts';
-import type { EditGuardOptions } from './edit-guard.ts';
+import type { PresenterGuardOptions } from './presenter-guard.ts';
+import { createPresentationRouter, type PresentationUrls } from './presentation-router.ts';
+import type { Presentation } from './presentation.ts';
 import type { Frontend } from './frontend.ts';
 import { errorHandler, notFound } from './http-error.ts';
 import type { BufferingProxy } from './buffering-proxy.ts';
@@ -16,12 +18,15 @@ export interface AppOptions {
   /** The nginx stand-in, served under `/nginx` (the SSE lesson's buffering-proxy step). */
   nginx: BufferingProxy;
   frontend: Frontend;
-  /** What editing lesson code requires (the presenter token, the served port). */
-  editing: EditGuardOptions;
+  /** What steering the workbench and editing lesson code require (the presenter token, the served port). */
+  presenter: PresenterGuardOptions;
+  presentation: Presentation;
+  /** The audience and presenter-window URLs (known once the server listens). */
+  urls(): PresentationUrls;
 }
 
 /** The workbench's Express app: lesson APIs (proxied), the workbench API, the page; JSON errors last. */
-export function createApp({ hosts, hub, proxy, nginx, frontend, editing }: AppOptions): Express {
+export function createApp({ hosts, hub, proxy, nginx, frontend, presenter, presentation, urls }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(proxy.middleware); // first, so lesson request bodies stream through untouched
@@ -34,7 +39,14 @@ export function createApp({ hosts, hub, proxy, nginx, frontend, editing }: AppOp
     host?.detail().catch(() => {});
     next();
   });
-  app.use('/api', createCodeRouter({ hosts, ...editing }), createApiRouter({ hosts, hub }));
+  const onActionError = (slug: string, error: unknown) =>
+    hub.emit(slug, { kind: 'error', t: Date.now(), lane: 'server', phase: 'presentation', message: `The step's action failed: ${error instanceof Error ? error.message : String(error)}` });
+  app.use(
+    '/api',
+    createCodeRouter({ hosts, ...presenter }),
+    createPresentationRouter({ presentation, hosts, urls, onActionError, ...presenter }),
+    createApiRouter({ hosts, hub, presenter }),
+  );
   app.use(frontend.router);
   app.use(notFound());
   app.use(errorHandler());

@@ -1,22 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import express, { Router } from 'express';
 import { LESSON_FILES, type LessonFile } from '../lessons/trace-event.ts';
-import { createEditGuard, type EditGuardOptions } from './edit-guard.ts';
+import { createEditGuard, createHostGuard, type PresenterGuardOptions } from './presenter-guard.ts';
 import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
 
 /** The biggest lesson file an edit may send. */
 export const MAX_EDIT_BYTES = 256 * 1024;
 
-export interface CodeRouterOptions extends EditGuardOptions {
+export interface CodeRouterOptions extends PresenterGuardOptions {
   hosts: ReadonlyMap<string, LessonHost>;
 }
 
 /**
  * `/api/lessons/<slug>/code/<file>`: read a lesson file as it runs, and the original (`GET`), run an edit of it
  * (`PUT {"code"}` → 200 `{"ok":true}`, or 422 `{"errors":[{line,column,message}]}` while the last
- * good code keeps serving), and go back to the original (`DELETE`). Behind the edit guard: this
- * executes code on the server.
+ * good code keeps serving), and go back to the original (`DELETE`). Changes are behind the edit
+ * guard (they execute code on the server); reading is open to all, the audience included.
  */
 export function createCodeRouter({ hosts, ...guard }: CodeRouterOptions): Router {
   const router = Router();
@@ -27,7 +27,12 @@ export function createCodeRouter({ hosts, ...guard }: CodeRouterOptions): Router
     if (!(LESSON_FILES as readonly string[]).includes(file)) throw new HttpError(404, `A lesson has no file "${file}": ${LESSON_FILES.join(', ')}`);
     return { host, file: file as LessonFile };
   };
-  router.use('/lessons/:slug/code', createEditGuard(guard));
+  const editGuard = createEditGuard(guard);
+  const hostGuard = createHostGuard(guard);
+  router.use('/lessons/:slug/code', function guardCode(req, res, next) {
+    if (req.method === 'GET' || req.method === 'HEAD') hostGuard(req, res, next);
+    else editGuard(req, res, next);
+  });
 
   // The edited client.ts as the page imports it (the original is bundled with the page).
   router.get('/lessons/:slug/code/client.js', async (req, res) => {

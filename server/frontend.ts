@@ -17,18 +17,27 @@ export interface FrontendOptions {
   hmrServer?: Server;
 }
 
-/** Creates the frontend for `mode`: the page's routes (`/`, `/lessons/<slug>/`) and its assets. */
+/** The page's routes: the lesson list, a lesson, the presenter window; the audience page is a page of its own. */
+const APP_ROUTES = ['/', '/lessons/:slug/', '/presenter'];
+const AUDIENCE_ROUTE = '/audience';
+
+/** Creates the frontend for `mode`: the page's routes, the audience page and their assets. */
 export async function createFrontend({ root, mode, hmrServer }: FrontendOptions): Promise<Frontend> {
   const router = Router({ strict: true }); // `/lessons/x` and `/lessons/x/` are different pages here
   router.get('/lessons/:slug', (req, res) => res.redirect(301, `/lessons/${encodeURIComponent(req.params.slug)}/`));
 
   if (mode === 'prod') {
     const dist = join(root, 'dist');
-    const html = await readFile(join(dist, 'index.html'), 'utf8').catch(() => {
-      throw new Error('No production build: run `npm run build` first, then `npm start -- --prod`.');
-    });
+    const [html, audience] = await Promise.all(
+      ['index.html', 'audience.html'].map((file) =>
+        readFile(join(dist, file), 'utf8').catch(() => {
+          throw new Error('No production build: run `npm run build` first, then `npm start -- --prod`.');
+        }),
+      ),
+    );
     router.use(express.static(dist, { index: false, maxAge: '1h' }));
-    router.get(['/', '/lessons/:slug/'], (_req, res) => void res.type('html').send(html));
+    router.get(APP_ROUTES, (_req, res) => void res.type('html').send(html));
+    router.get(AUDIENCE_ROUTE, (_req, res) => void res.type('html').send(audience));
     return { router, close: async () => {} };
   }
 
@@ -40,9 +49,12 @@ export async function createFrontend({ root, mode, hmrServer }: FrontendOptions)
     server: { middlewareMode: true, ws: hmrServer ? { server: hmrServer } : false },
   });
   router.use(vite.middlewares);
-  router.get(['/', '/lessons/:slug/'], async (req, res) => {
-    const html = await readFile(join(root, 'web', 'index.html'), 'utf8');
-    res.type('html').send(await vite.transformIndexHtml(req.originalUrl, html));
-  });
+  const page = (file: string) =>
+    async function servePage(req: express.Request, res: express.Response) {
+      const html = await readFile(join(root, 'web', file), 'utf8');
+      res.type('html').send(await vite.transformIndexHtml(req.originalUrl, html));
+    };
+  router.get(APP_ROUTES, page('index.html'));
+  router.get(AUDIENCE_ROUTE, page('audience.html'));
   return { router, close: () => vite.close() };
 }

@@ -111,6 +111,7 @@ describe('loadLessonCatalog', () => {
           { id: 'naive', label: 'Naive', options: { retry: false } },
           { id: 'fixed', label: 'Fixed' },
         ],
+        audience: 'naive',
         body: '\n## Hold\nText.\n',
       },
     ]);
@@ -122,6 +123,7 @@ describe('loadLessonCatalog', () => {
     expect(lesson).toMatchObject({
       scenario: { kind: 'manual' },
       clients: [{ id: 'client', label: 'browser' }],
+      audience: 'client',
       controls: [],
       options: {},
       usesFeed: true,

@@ -23,6 +23,8 @@ export interface LessonEntry extends LessonSummary {
   /** The lesson's check ("Check my code"). */
   check?: LessonCheck;
   clients: LessonClientSpec[];
+  /** The client an audience page runs when it joins a presentation (`audience:` in the front matter; the first client by default). */
+  audience: string;
   /** The markdown after the front matter (the steps). */
   body: string;
 }
@@ -51,6 +53,8 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
   if (!Array.isArray(clients) || !clients.every((c) => typeof c?.id === 'string' && /^[a-z][\w-]*$/.test(c.id) && typeof c.label === 'string')) {
     fail('"clients" must be a list of { id, label, options? } with ids like "naive"');
   }
+  const audience = front.audience ?? clients[0]!.id;
+  if (!clients.some((c) => c.id === audience)) fail('"audience" must be one of the lesson\'s clients');
   const params = (front.params ?? {}) as Record<string, SettingValue>;
   if (!isValueRecord(params)) fail('"params" must map names to numbers, strings or booleans');
   const options = (front.options ?? {}) as ClientOptions;
@@ -88,6 +92,7 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
     fix,
     check,
     clients,
+    audience: audience as string,
     body,
   };
 }

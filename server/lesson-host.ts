@@ -32,6 +32,8 @@ export interface LessonHost {
   settings(): LessonSettings;
   setSettings(settings: Partial<LessonSettings>): LessonSettings;
   setScenario(scenario: Scenario): void;
+  /** Holds the scenario (the presenter paused the demo: the feed stops changing by itself) or lets it run again. */
+  pause(paused: boolean): void;
   /** Lands a feed change between two polls of `client` (the long-poll race, on cue). */
   race(client: string): Promise<RaceResult>;
   /** Runs the lesson's check ("Check my code") on `client` (its declared client by default); the scenario pauses meanwhile. */
@@ -129,6 +131,9 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
     setScenario(scenario) {
       driver.set(scenario, settings.timeScale);
       detailChanged();
+    },
+    pause(paused) {
+      driver.pause(paused);
     },
     race: (client) => raceOnCue.race(client),
     async check(client) {
@@ -236,7 +241,7 @@ async function renderDetail(entry: LessonEntry, code: LessonHost['code'], live: 
     highlightLessonFile('client.ts', clientCode.code).then((file) => ({ ...file, edited: clientCode.edited })),
     // Code edited so that a function of the fix is gone: show the files without the diff.
     entry.fix && highlightLessonFix(serverCode, entry.fix).catch(() => undefined),
-    renderLessonSteps(entry.body),
+    renderLessonSteps(entry.body, { clients: entry.clients.map((c) => c.id) }),
   ]);
   return {
     slug: entry.slug,
@@ -248,6 +253,7 @@ async function renderDetail(entry: LessonEntry, code: LessonHost['code'], live: 
     controls: entry.controls,
     options: entry.options,
     clients: entry.clients,
+    audience: entry.audience,
     usesFeed: entry.usesFeed,
     ...(entry.check ? { check: entry.check } : {}),
     ...(clientCode.edited ? { clientModule: `/api/lessons/${entry.slug}/code/client.js?v=${createHash('sha1').update(clientCode.code).digest('hex').slice(0, 12)}` } : {}),

@@ -4,11 +4,14 @@ import type { TraceEvent } from '../lessons/trace-event.ts';
 import type { LessonHost } from './lesson-host.ts';
 import type { LiveClientMessage, LiveServerMessage } from './live-protocol.ts';
 import { parseClientEvent } from './parse-client-event.ts';
+import type { Presentation } from './presentation.ts';
 import type { TraceHub } from './trace-hub.ts';
 
 export interface LiveSocketOptions {
   hosts: ReadonlyMap<string, LessonHost>;
   hub: TraceHub;
+  /** Knows the audience members (`?member=guest-7`): their sockets only report their own client. */
+  presentation?: Presentation;
   /** How often trace events are sent in one batch, ms. @default 25 */
   batchMs?: number;
   /** Ping interval; a page that missed the last pong is dropped. @default 30000 */
@@ -19,16 +22,24 @@ export interface LiveSocketOptions {
 const MAX_BUFFERED = 8 * 1024 * 1024;
 const HELLO_EVENTS = 5_000;
 
-/** The pages' live connection: trace events and lesson updates out, client events and clock pings in. */
-export function createLiveSocketServer({ hosts, hub, batchMs = 25, heartbeatMs = 30_000 }: LiveSocketOptions): WebSocketServer {
+/**
+ * The pages' live connection: trace events and lesson updates out, client events and clock pings in.
+ * An audience page (`?member=<id>`) only reports its own client and syncs its clock: it is sent
+ * no trace, which a class of forty would otherwise each receive.
+ */
+export function createLiveSocketServer({ hosts, hub, presentation, batchMs = 25, heartbeatMs = 30_000 }: LiveSocketOptions): WebSocketServer {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
   const alive = new WeakSet<WebSocket>();
 
   wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
     socket.on('error', () => socket.terminate());
-    const slug = new URL(req.url ?? '/', 'http://localhost').searchParams.get('lesson') ?? '';
+    const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const slug = query.get('lesson') ?? '';
     const host = hosts.get(slug);
     if (!host) return socket.close(1008, 'Unknown lesson');
+    const memberId = query.get('member');
+    const member = memberId === null ? undefined : presentation?.member(memberId);
+    if (memberId !== null && !member) return socket.close(1008, 'Unknown audience member');
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
 
@@ -37,6 +48,24 @@ export function createLiveSocketServer({ hosts, hub, batchMs = 25, heartbeatMs =
       if (socket.bufferedAmount > MAX_BUFFERED) return socket.close(1013, 'Not reading fast enough');
       socket.send(JSON.stringify(message));
     };
+    if (!member) watchLesson(slug, host, send, socket);
+    else send({ type: 'hello', lesson: slug, events: [] });
+    void host.target().catch(() => {}); // a page is watching: have the lesson server up
+
+    socket.on('message', (data: RawData) => {
+      const message = parseLiveMessage(data);
+      if (!message) return socket.close(1003, 'Unsupported message');
+      if (message.type === 'ping') return send({ type: 'pong', id: message.id, serverNow: Date.now() });
+      for (const input of message.events) {
+        const event = parseClientEvent(input);
+        // An audience page speaks for its own client only.
+        if (event && (!member || event.client === member.id)) hub.emit(slug, event);
+      }
+    });
+  });
+
+  /** Sends a presenter's or learner's page the lesson's trace (the recent part first) and its new details. */
+  function watchLesson(slug: string, host: LessonHost, send: (message: LiveServerMessage) => void, socket: WebSocket): void {
     let batch: TraceEvent[] = [];
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
@@ -64,20 +93,8 @@ export function createLiveSocketServer({ hosts, hub, batchMs = 25, heartbeatMs =
       stopDetail();
       clearTimeout(timer);
     });
-
     send({ type: 'hello', lesson: slug, events: hub.events(slug).slice(-HELLO_EVENTS) });
-    void host.target().catch(() => {}); // a page is watching: have the lesson server up
-
-    socket.on('message', (data: RawData) => {
-      const message = parseLiveMessage(data);
-      if (!message) return socket.close(1003, 'Unsupported message');
-      if (message.type === 'ping') return send({ type: 'pong', id: message.id, serverNow: Date.now() });
-      for (const input of message.events) {
-        const event = parseClientEvent(input);
-        if (event) hub.emit(slug, event);
-      }
-    });
-  });
+  }
 
   const heartbeat = setInterval(() => {
     for (const socket of wss.clients) {

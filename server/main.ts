@@ -1,6 +1,8 @@
 /**
  * `npm start`: the workbench on http://127.0.0.1:5173. Options: `--port N`, `--host H`
- * (or PORT / HOST), `--prod` to serve the production build from dist/ without Vite.
+ * (or PORT / HOST; `--host 0.0.0.0` lets a class join), `--prod` to serve the production build
+ * from dist/ without Vite, `--require-token` to make even this machine show the presenter token
+ * (a shared machine).
  */
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +13,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '5173' },
     host: { type: 'string', default: process.env.HOST ?? '127.0.0.1' },
     prod: { type: 'boolean', default: false },
+    'require-token': { type: 'boolean', default: false },
   },
 });
 const port = Number(values.port);
@@ -20,13 +23,24 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 }
 
 const startedAt = performance.now();
-const workbench = await createWorkbench({ root: fileURLToPath(new URL('..', import.meta.url)), mode: values.prod ? 'prod' : 'dev' });
+const workbench = await createWorkbench({
+  root: fileURLToPath(new URL('..', import.meta.url)),
+  mode: values.prod ? 'prod' : 'dev',
+  trustLoopback: !values['require-token'],
+});
 const url = await workbench.listen(port, values.host!).catch((error: NodeJS.ErrnoException) => {
   console.error(error.code === 'EADDRINUSE' ? `Port ${port} is in use: try --port ${port + 1}` : error.message);
   process.exit(1);
 });
 console.log(`Realtime Web Workbench ready in ${Math.round(performance.now() - startedAt)} ms: ${url}/`);
-console.log(`Presenter token (editing lesson code from another machine needs it): ${workbench.presenterToken}`);
+const urls = workbench.urls();
+console.log(`Presenter token (steering the demo or editing code from another machine needs it): ${workbench.presenterToken}`);
+console.log(`Presenter window, e.g. on your phone (holds the token): ${urls.presenter}`);
+console.log(
+  urls.reachable
+    ? `Audience URL (students open it, or scan the QR code in presenter mode): ${urls.audience}`
+    : `Audience URL: ${urls.audience} (only this machine can open it: start with --host 0.0.0.0 to let a class join)`,
+);
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -90,6 +90,27 @@ describe('renderLessonSteps', () => {
     });
   });
 
+  describe('presenting', () => {
+    it('reads an action the step runs when a presenter arrives at it', async () => {
+      const steps = await renderLessonSteps('## Race\n<!-- step scenario="manual" action="race naive" -->\nText.\n## Drop\n<!-- step action="drop a" -->\n## Change\n<!-- step action="change" -->\n', {
+        clients: ['naive', 'a'],
+      });
+      expect(steps.map((s) => s.action)).toEqual([{ kind: 'race', client: 'naive' }, { kind: 'drop', client: 'a' }, { kind: 'change' }]);
+    });
+
+    it('throws naming the step when the action is not one, or names no client of the lesson', async () => {
+      await expect(renderLessonSteps('## Go\n<!-- step action="dance" -->\n')).rejects.toThrow('step "Go": action "dance" is not "race <client>", "drop <client>" or "change"');
+      await expect(renderLessonSteps('## Go\n<!-- step action="race" -->\n')).rejects.toThrow('is not "race <client>"');
+      await expect(renderLessonSteps('## Go\n<!-- step action="change now" -->\n')).rejects.toThrow('is not "race <client>"');
+      await expect(renderLessonSteps('## Go\n<!-- step action="race bob" -->\n', { clients: ['naive'] })).rejects.toThrow('names no client of the lesson (naive)');
+    });
+
+    it('takes speaker notes out of the prose, rendered as markdown for the presenter window', async () => {
+      const [step] = await renderLessonSteps('## Ask\n<!-- step focus="a" -->\nText.\n\n<!-- notes\nSay **why** first.\n-->\nMore.\n<!-- notes Then ask the room. -->\n');
+      expect(step).toEqual({ title: 'Ask', html: '<p>Text.</p>\n<p>More.</p>\n', focus: ['a'], notes: '<p>Say <strong>why</strong> first.</p>\n<p>Then ask the room.</p>\n' });
+    });
+  });
+
   describe('fenced code', () => {
     it('is highlighted by shiki', async () => {
       const [step] = await renderLessonSteps('## Code\n```ts\nconst a = 1;\n```\n');

@@ -127,6 +127,24 @@ describe('createScenarioDriver', () => {
     });
   });
 
+  describe('#pause', () => {
+    it('holds the scenario without forgetting it, and runs it again from the resume', () => {
+      const { feed, changedAt } = createRecordedFeed();
+      const driver = createScenarioDriver(feed, { kind: 'interval', everyMs: 1_000 });
+      vi.advanceTimersByTime(1_000);
+      driver.pause(true);
+      vi.advanceTimersByTime(5_000);
+      expect([driver.paused, driver.scenario, changedAt]).toEqual([true, { kind: 'interval', everyMs: 1_000 }, [1_000]]);
+
+      driver.set({ kind: 'interval', everyMs: 500 }, 1); // chosen while paused: kept for the resume
+      vi.advanceTimersByTime(1_000);
+      expect(changedAt).toEqual([1_000]);
+      driver.pause(false);
+      vi.advanceTimersByTime(1_000);
+      expect([driver.paused, changedAt]).toEqual([false, [1_000, 7_500, 8_000]]);
+    });
+  });
+
   describe('#stop', () => {
     it('stops an interval scenario', () => {
       const { feed, changedAt } = createRecordedFeed();

@@ -4,7 +4,11 @@ import type { Feed } from './feed.ts';
 /** Drives a feed by a scenario; the scenario and the time scale can change while it runs. */
 export interface ScenarioDriver {
   readonly scenario: Scenario;
+  /** Whether the driver is paused (it keeps its scenario, and makes no changes). */
+  readonly paused: boolean;
   set(scenario: Scenario, timeScale: number): void;
+  /** Holds the scenario (a presenter pausing the demo) or lets it run again. */
+  pause(paused: boolean): void;
   stop(): void;
 }
 
@@ -13,6 +17,8 @@ export function createScenarioDriver(feed: Feed, scenario: Scenario, timeScale =
   let interval: NodeJS.Timeout | undefined;
   const pending = new Set<NodeJS.Timeout>();
   let current = scenario;
+  let scale = timeScale;
+  let paused = false;
 
   const change = () => feed.change(feed.nextValue(), 'scenario');
   const later = (ms: number) => {
@@ -27,9 +33,11 @@ export function createScenarioDriver(feed: Feed, scenario: Scenario, timeScale =
     for (const timer of pending) clearTimeout(timer);
     pending.clear();
   };
-  const start = (s: Scenario, scale: number) => {
+  const start = (s: Scenario, timeScale: number) => {
     stop();
     current = s;
+    scale = timeScale;
+    if (paused) return;
     if (s.kind === 'interval') interval = setInterval(change, s.everyMs * scale).unref();
     if (s.kind === 'burst') {
       interval = setInterval(() => {
@@ -48,7 +56,15 @@ export function createScenarioDriver(feed: Feed, scenario: Scenario, timeScale =
     get scenario() {
       return current;
     },
+    get paused() {
+      return paused;
+    },
     set: start,
+    pause(next) {
+      if (next === paused) return;
+      paused = next;
+      start(current, scale);
+    },
     stop,
   };
 }

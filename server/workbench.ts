@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import { removeStaleBuilds } from './remove-stale-builds.ts';
 import { createTraceHub, type TraceHub } from './trace-hub.ts';
 import { clientLane } from '../lessons/trace-event.ts';
 import { routeUpgrades } from './upgrades.ts';
+import { createPresentation, type Presentation } from './presentation.ts';
+import type { PresentationUrls } from './presentation-router.ts';
 import { watchLessons } from './watch-lessons.ts';
 
 export interface WorkbenchOptions {
@@ -33,14 +36,22 @@ export interface WorkbenchOptions {
   nginxIdleTimeoutMs?: number;
   /** Where edits made in the page are kept (never over `lessonsDir`). @default `<root>/.workbench/workspace` */
   workspaceDir?: string;
-  /** What a request from another machine must show to edit lesson code. @default a random one */
+  /** What a request from another machine must show to steer the demo or edit lesson code. @default a random one */
   presenterToken?: string;
+  /**
+   * Whether requests from this machine are the presenter's without the token. Off on a shared
+   * machine (`--require-token`): everyone then needs the token to steer or edit. @default true
+   */
+  trustLoopback?: boolean;
 }
 
 export interface Workbench {
   server: Server;
-  /** Print it at start-up: editing from another machine (a presenter's laptop on the projector) needs it. */
+  /** Print it at start-up: steering or editing from another machine (the presenter's phone) needs it. */
   presenterToken: string;
+  presentation: Presentation;
+  /** Where the audience joins and the presenter window opens (once listening). */
+  urls(): PresentationUrls;
   hub: TraceHub;
   hosts: ReadonlyMap<string, LessonHost>;
   /** Starts listening; resolves to the URL. */
@@ -67,6 +78,7 @@ export async function createWorkbench({
   nginxIdleTimeoutMs = NGINX_IDLE_TIMEOUT_MS,
   workspaceDir = join(root, '.workbench', 'workspace'),
   presenterToken = randomBytes(18).toString('base64url'),
+  trustLoopback = true,
 }: WorkbenchOptions): Promise<Workbench> {
   const hub = createTraceHub();
   // Compiled lesson code lives under the project so that its imports (express, ws) resolve.
@@ -91,9 +103,11 @@ export async function createWorkbench({
       hub.emit(slug, { kind: 'error', t: Date.now(), lane: client ? clientLane(client) : 'server', ...(client ? { client } : {}), phase: 'proxy', message });
     },
   });
-  const live = createLiveSocketServer({ hosts, hub });
-  const editing = { token: presenterToken, port: () => (server.address() as AddressInfo | null)?.port ?? 0 };
-  server.on('request', createApp({ hosts, hub, proxy, nginx, frontend, editing }));
+  const presentation = createPresentation();
+  const live = createLiveSocketServer({ hosts, hub, presentation });
+  const presenter = { token: presenterToken, trustLoopback, port: () => (server.address() as AddressInfo | null)?.port ?? 0 };
+  const urls = () => presentationUrls(server.address() as AddressInfo | null, presenterToken);
+  server.on('request', createApp({ hosts, hub, proxy, nginx, frontend, presenter, presentation, urls }));
   routeUpgrades(server, { live, proxy });
 
   const stopWatching = watch
@@ -116,6 +130,8 @@ export async function createWorkbench({
   return {
     server,
     presenterToken,
+    presentation,
+    urls,
     hub,
     hosts,
     listen: (port, host) =>
@@ -151,4 +167,20 @@ export async function createWorkbench({
         await rm(buildRoot, { recursive: true, force: true });
       })()),
   };
+}
+
+/**
+ * The audience URL and the presenter window's (with the token) for a server listening at `address`:
+ * on every interface, the machine's first network address (what students' laptops can reach).
+ */
+function presentationUrls(address: AddressInfo | null, token: string): PresentationUrls {
+  if (!address) return { audience: '', presenter: '', reachable: false };
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  const loopback = /^127\.|^::1$|^::ffff:127\./.test(address.address);
+  const host = wildcard ? (lan ?? '127.0.0.1') : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const base = `http://${host}:${address.port}`;
+  return { audience: `${base}/audience`, presenter: `${base}/presenter?token=${encodeURIComponent(token)}`, reachable: wildcard ? lan !== undefined : !loopback };
 }

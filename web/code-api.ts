@@ -1,4 +1,5 @@
 import type { LessonFile } from '../lessons/trace-event.ts';
+import { presenterHeaders } from './presenter-token.ts';
 
 /** A lesson file as `GET /api/lessons/<slug>/code/<file>` answers it. */
 export interface CodeFile {
@@ -31,7 +32,7 @@ export async function getCode(slug: string, file: LessonFile, signal?: AbortSign
 export async function saveCode(slug: string, file: LessonFile, code: string): Promise<CodeRunResult> {
   const res = await fetch(codePath(slug, file), {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...presenterHeaders(), 'content-type': 'application/json' },
     body: JSON.stringify({ code }),
   });
   return runResultOf(res, await readAnswer(res, 'PUT', slug, file));
@@ -39,7 +40,7 @@ export async function saveCode(slug: string, file: LessonFile, code: string): Pr
 
 /** Drops the edit: the lesson's own file runs again. @throws Error with the server's message when refused. */
 export async function resetCode(slug: string, file: LessonFile): Promise<CodeRunResult> {
-  const res = await fetch(codePath(slug, file), { method: 'DELETE' });
+  const res = await fetch(codePath(slug, file), { method: 'DELETE', headers: presenterHeaders() });
   return runResultOf(res, await readAnswer(res, 'DELETE', slug, file));
 }
 

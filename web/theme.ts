@@ -51,3 +51,24 @@ export const theme = css`
     outline-offset: 2px;
   }
 `;
+
+/** Lesson prose as rendered from lesson.md (inline code, highlighted snippets), for whatever shows a step. */
+export const proseStyles = css`
+  .step code {
+    font-family: var(--wb-mono);
+    font-size: 0.9em;
+    background: var(--wb-surface-2);
+    padding: 0.1em 0.3em;
+    border-radius: 4px;
+  }
+  .step pre {
+    overflow: auto;
+    padding: 0.75rem;
+    border-radius: var(--wb-radius);
+    font-size: 0.85rem;
+  }
+  .step pre code {
+    background: none;
+    padding: 0;
+  }
+`;

@@ -4,7 +4,7 @@ import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_EDIT_BYTES } from '../../server/code-router.ts';
-import { TOKEN_HEADER } from '../../server/edit-guard.ts';
+import { TOKEN_HEADER } from '../../server/presenter-guard.ts';
 import { ROOT, startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
 
 const SLUG = 'short-polling';

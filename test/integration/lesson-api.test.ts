@@ -79,7 +79,7 @@ describe('the short-polling lesson API, through the proxy', () => {
     const before = workbench.hosts.get('short-polling')!.feed.current().version;
     const res = await fetch(`${url}/api/lessons/short-polling/feed/next`, { method: 'POST', headers: { origin: 'https://evil.example' } });
     expect(res.status).toBe(403);
-    expect(await res.json()).toEqual({ error: 'Requests from another site may not change the workbench' });
+    expect(await res.json()).toEqual({ error: 'Changing the demo is refused from another site (Origin https://evil.example)' });
     expect(workbench.hosts.get('short-polling')!.feed.current().version).toBe(before);
     const same = await fetch(`${url}/api/lessons/short-polling/feed/next`, { method: 'POST', headers: { origin: url } });
     expect(same.status).toBe(201);

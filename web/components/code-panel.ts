@@ -359,6 +359,34 @@ export class CodePanel extends LitElement {
           transition: none;
         }
       }
+
+      /* Presenting: type for the back of the room, long lines wrapped (under their own text, not the numbers), no editing chrome. */
+      :host([presenting]) {
+        --code-panel-font-size: 22px;
+      }
+      :host([presenting]) [role='tab'],
+      :host([presenting]) .badge,
+      :host([presenting]) .check-status,
+      :host([presenting]) .check-status .detail {
+        font-size: 20px;
+      }
+      :host([presenting]) .edit,
+      :host([presenting]) .copy,
+      :host([presenting]) .toolbar .check {
+        display: none;
+      }
+      :host([presenting]) pre {
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+        line-height: 1.45;
+      }
+      :host([presenting]) code {
+        width: auto;
+      }
+      :host([presenting]) .line {
+        padding-left: 7ch;
+        text-indent: -7ch;
+      }
     `,
   ];
 
@@ -385,6 +413,9 @@ export class CodePanel extends LitElement {
 
   /** The client the check watches: this page's own (`naive-2` in a second tab); defaults to `check.client`. */
   @property() checkClient?: string;
+
+  /** Presenter mode: large type, long lines wrapped, no editing buttons. */
+  @property({ type: Boolean, reflect: true }) presenting = false;
 
   /** The tab shown, once chosen by the user, `tab`, `activeLine` or `focusSteps`. */
   @state() private _tab?: string;

@@ -2,16 +2,19 @@ import { Task } from '@lit/task';
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type { ChatBoxOptions, ChatLine, ClientOptions, FeedSnapshot, LessonControl, LessonDetail } from '../../lessons/lesson.ts';
+import type { ChatBoxOptions, ChatLine, ClientOptions, FeedSnapshot, LessonControl, LessonDetail, LessonStep } from '../../lessons/lesson.ts';
 import { clientLane, type Lane, type SourceLocation, type TraceEvent } from '../../lessons/trace-event.ts';
 import { callApi } from '../api.ts';
 import { createClientContext } from '../client-context.ts';
 import { LiveTraceController } from '../controllers/live-trace-controller.ts';
+import { PresentationController } from '../controllers/presentation-controller.ts';
+import { createProgressStore } from '../progress.ts';
+import { isTyping, presenterCommand, type PresenterCommand } from '../presenter-keys.ts';
 import type { ClientOptionsChangeEvent, ControlErrorEvent, TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import { loadLessonClient } from '../lesson-clients.ts';
 import { computeClientStats, RATE_WINDOW_MS, type ClientStats } from '../lesson-stats.ts';
 import { claimTabNumber } from '../tab-number.ts';
-import { theme } from '../theme.ts';
+import { proseStyles, theme } from '../theme.ts';
 import { eventBytes, formatBytes, formatDuration } from '../timeline-format.ts';
 import { MAX_CHAT_LINES, type ChatSendEvent } from './chat-box.ts';
 import type { RuntimeError } from './code-panel.ts';
@@ -30,6 +33,7 @@ import './trace-table.ts';
 export class LessonView extends LitElement {
   static override styles = [
     theme,
+    proseStyles,
     css`
       :host {
         display: grid;
@@ -104,23 +108,6 @@ export class LessonView extends LitElement {
         font-size: 1.35rem;
         margin: 1rem 0 0.5rem;
       }
-      .step code {
-        font-family: var(--wb-mono);
-        font-size: 0.9em;
-        background: var(--wb-surface-2);
-        padding: 0.1em 0.3em;
-        border-radius: 4px;
-      }
-      .step pre {
-        overflow: auto;
-        padding: 0.75rem;
-        border-radius: var(--wb-radius);
-        font-size: 0.85rem;
-      }
-      .step pre code {
-        background: none;
-        padding: 0;
-      }
       .workspace {
         display: flex;
         flex-direction: column;
@@ -175,6 +162,83 @@ export class LessonView extends LitElement {
         flex: 1 0 16rem;
         min-height: 16rem;
       }
+      header .present {
+        margin-left: auto;
+      }
+
+      /* Presenter mode: the chrome hides, type grows, the timeline and the code share the screen. */
+      .present-bar {
+        display: flex;
+        align-items: baseline;
+        gap: 1.25rem;
+        padding: 0.35rem 1rem;
+        font-size: 22px;
+        border-bottom: 1px solid var(--wb-border);
+        background: var(--wb-surface);
+        white-space: nowrap;
+        min-width: 0;
+      }
+      .present-bar .lesson {
+        color: var(--wb-muted);
+      }
+      .present-bar .step-title {
+        font-weight: 600;
+        flex: 1;
+        min-width: 0;
+        overflow: hidden;
+        text-overflow: ellipsis;
+      }
+      .present-bar .badge {
+        color: var(--wb-muted);
+      }
+      .present-bar .paused {
+        color: var(--wb-held);
+        font-weight: 600;
+      }
+      .stage {
+        display: flex;
+        flex-direction: column;
+        gap: 0.5rem;
+        padding: 0.5rem 0.75rem;
+        min-height: 0;
+      }
+      .stage event-timeline {
+        flex: none;
+      }
+      .stage code-panel {
+        flex: 1 1 0;
+        min-height: 0;
+      }
+      .stage .error {
+        font-size: 20px;
+      }
+      .qr {
+        position: fixed;
+        inset: 0;
+        display: grid;
+        place-content: center;
+        justify-items: center;
+        gap: 1rem;
+        background: rgb(13 17 23 / 0.94);
+        font-size: 26px;
+        text-align: center;
+        z-index: 10;
+      }
+      .qr img {
+        width: min(60vh, 28rem);
+        height: auto;
+        background: #fff;
+        border-radius: var(--wb-radius);
+      }
+      .qr .url {
+        font-family: var(--wb-mono);
+        color: var(--wb-accent);
+      }
+      .qr .hint {
+        color: var(--wb-muted);
+        font-size: 20px;
+        max-width: 40rem;
+      }
     `,
   ];
 
@@ -196,6 +260,10 @@ export class LessonView extends LitElement {
   @state() private _pinnedLine?: SourceLocation;
   @state() private _table = false;
   @state() private _error?: string;
+  /** Presenter mode (`P`, or `?present` in the URL): big type, stepping by keys and clickers, the class following. */
+  @property({ type: Boolean, reflect: true }) presenting = new URLSearchParams(location.search).has('present');
+  /** The join code shown full screen (`Q`). */
+  @state() private _qr = false;
 
   private _live?: LiveTraceController;
   private _stopClients: (() => void)[] = [];
@@ -208,6 +276,12 @@ export class LessonView extends LitElement {
   /** Counts client starts, so that only the newest one starts clients. */
   private _runs = 0;
   private readonly _onHashChange = () => (this._step = stepFromHash());
+  private readonly _onKeyDown = (e: KeyboardEvent) => this._onKey(e);
+  /** Follows and steers the class's presentation while presenting. */
+  private _presentation?: PresentationController;
+  private readonly _progress = createProgressStore();
+  /** The last check verdict looked at (by seq), to remember a pass in the progress. */
+  private _checkSeen = 0;
 
   private readonly _lesson = new Task(this, {
     task: async ([slug], { signal }) => {
@@ -221,10 +295,12 @@ export class LessonView extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     addEventListener('hashchange', this._onHashChange);
+    addEventListener('keydown', this._onKeyDown);
   }
 
   override disconnectedCallback(): void {
     removeEventListener('hashchange', this._onHashChange);
+    removeEventListener('keydown', this._onKeyDown);
     this._stopAllClients();
     this._tabLock.abort();
     super.disconnectedCallback();
@@ -234,11 +310,13 @@ export class LessonView extends LitElement {
     if (changed.has('slug') && this.slug && this._live?.slug !== this.slug) {
       this._live = new LiveTraceController(this, this.slug);
     }
+    if (changed.has('presenting')) this._followPresentation(this.presenting);
   }
 
   protected override updated(): void {
     const detail = this._detail;
     if (!detail || !this._live) return;
+    this._recordProgress(detail);
     if (this._startedFor !== detail.slug) {
       this._startedFor = detail.slug;
       this._clientModule = detail.clientModule;
@@ -275,12 +353,14 @@ export class LessonView extends LitElement {
       ...clients.map((c) => ({ lane: clientLane(c.id), label: c.label })),
     ];
     const origin = events[0]?.t ?? 0;
+    if (this.presenting) return this._renderPresenting(detail, stepIndex, events, lanes, origin);
     return html`
       <header>
         <a href="/">← Lessons</a>
         <h1>${String(detail.order).padStart(2, '0')} · ${detail.title}</h1>
         <span class="summary">${detail.summary}</span>
         <span class="status" data-status=${this._live?.status ?? 'connecting'}>${this._live?.status === 'open' ? 'live' : this._live?.status}</span>
+        <button class="present" title="Presenter mode: big type, Space and arrows step, the class can join (P)" @click=${() => (this.presenting = true)}>Present</button>
       </header>
       <main>
         <section class="prose" aria-label="Lesson">
@@ -364,6 +444,138 @@ export class LessonView extends LitElement {
     `;
   }
 
+  /** The stage in presenter mode: one line of where we are, the timeline and the code, big. */
+  private _renderPresenting(detail: LessonDetail, stepIndex: number, events: readonly TraceEvent[], lanes: { lane: Lane; label: string }[], origin: number) {
+    const step = detail.steps[stepIndex];
+    const state = this._presentation?.state;
+    const speed = 1 / detail.settings.timeScale;
+    return html`
+      <header class="present-bar" aria-label="Presenting">
+        <span class="lesson">${String(detail.order).padStart(2, '0')} · ${detail.title}</span>
+        <span class="step-title">${step?.title ?? ''}</span>
+        <span class="badge step-count">${stepIndex + 1} / ${detail.steps.length}</span>
+        ${state?.paused ? html`<span class="paused">Paused</span>` : nothing}
+        ${speed !== 1 ? html`<span class="badge speed">${formatSpeed(speed)}</span>` : nothing}
+        <span class="badge audience" title="Audience pages following (Q shows the join code)">${state?.audience ?? 0} joined</span>
+      </header>
+      <section class="stage" aria-label="Live demo">
+        ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
+        <event-timeline
+          .events=${events}
+          .lanes=${lanes}
+          .origin=${origin}
+          .serverOffsetMs=${this._live?.offsetMs ?? 0}
+          .paused=${state?.paused ?? false}
+          .scale=${PRESENTING_TIMELINE_SCALE}
+          .maxLanes=${lanes.length + 2}
+          export-name=${detail.slug}
+          @timeline-hover=${this._onHover}
+          @timeline-select=${this._onSelect}
+        ></event-timeline>
+        <code-panel
+          presenting
+          .slug=${detail.slug}
+          .runtimeErrors=${this._runtimeErrors(events)}
+          .code=${detail.code}
+          .activeLine=${this._activeLine ?? this._pinnedLine}
+          .focusSteps=${step?.focus ?? []}
+        ></code-panel>
+      </section>
+      ${this._qr ? this._renderJoinCode(state?.audience ?? 0) : nothing}
+    `;
+  }
+
+  /** The join code, full screen: the audience URL as a QR code and as text. */
+  private _renderJoinCode(audience: number) {
+    const urls = this._presentation?.urls;
+    return html`<div class="qr" role="dialog" aria-label="Join the class" @click=${() => (this._qr = false)}>
+      <img src="/api/presentation/qr.svg?for=audience" alt="QR code of the audience URL" />
+      <div class="url">${urls?.audience ?? ''}</div>
+      <div>${audience} joined</div>
+      ${urls?.reachable === false
+        ? html`<div class="hint">Only this machine can open it: start the workbench with <code>npm start -- --host 0.0.0.0</code> to let a class join.</div>`
+        : html`<div class="hint">Open it on your phone or laptop: your browser joins the demo. Q or a click closes this.</div>`}
+    </div>`;
+  }
+
+  /** Starts or stops following the class's presentation; a presenter taking the stage shows this lesson at this step. */
+  private _followPresentation(on: boolean): void {
+    if (this._presentation) {
+      this._presentation.hostDisconnected();
+      this.removeController(this._presentation);
+      this._presentation = undefined;
+    }
+    if (!on) return;
+    const presentation = new PresentationController(this, { onChange: (state) => this._onPresentation(state.lesson, state.step) });
+    this._presentation = presentation;
+    presentation.change({ lesson: this.slug, step: this._step }).catch((error: Error) => (this._error = error.message));
+  }
+
+  /** Another window (the presenter window, a phone) moved the presentation: go where it is. */
+  private _onPresentation(lesson: string | undefined, step: number): void {
+    if (!lesson) return;
+    if (lesson !== this.slug) return void location.assign(`/lessons/${lesson}/?present#step-${step}`);
+    if (step !== this._step) location.hash = `#step-${step}`;
+  }
+
+  private _onKey(e: KeyboardEvent): void {
+    if (e.defaultPrevented || isTyping(e)) return;
+    if (!this.presenting) {
+      if (e.key === 'p' || e.key === 'P') this.presenting = true;
+      return;
+    }
+    const command = e.key === 'p' || e.key === 'P' ? 'exit' : presenterCommand(e.key);
+    if (!command) return;
+    e.preventDefault();
+    this._run(command);
+  }
+
+  /** Does what a presenter's key asks. */
+  private _run(command: PresenterCommand): void {
+    const detail = this._detail;
+    if (!detail) return;
+    const count = detail.steps.length;
+    const at = Math.min(this._step, count);
+    const fail = (error: Error) => (this._error = error.message);
+    switch (command) {
+      case 'next':
+        return this._goToStep(Math.min(count, at + 1));
+      case 'previous':
+        return this._goToStep(Math.max(1, at - 1));
+      case 'first':
+        return this._goToStep(1);
+      case 'last':
+        return this._goToStep(count);
+      case 'pause':
+        return void this._presentation?.change({ paused: !this._presentation.state?.paused }).catch(fail);
+      case 'change':
+        return void (detail.usesFeed && callApi('POST', `/api/lessons/${detail.slug}/feed/next`).catch(fail));
+      case 'action':
+        return void runStepAction(detail.slug, detail.steps[at - 1], (id) => this._pageClientId(id))?.catch(fail);
+      case 'qr':
+        return void (this._qr = !this._qr);
+      case 'window':
+        return void open('/presenter', 'rww-presenter', 'popup,width=1000,height=720');
+      case 'exit':
+        if (this._qr) return void (this._qr = false);
+        this.presenting = false;
+    }
+  }
+
+  /** Remembers the step shown and a passed check, for the lesson list. */
+  private _recordProgress(detail: LessonDetail): void {
+    const step = Math.min(this._step, detail.steps.length);
+    const last = this._progress.get(detail.slug);
+    if (last?.lastStep !== step || !last.seen.includes(step) || last.totalSteps !== detail.steps.length) this._progress.visit(detail.slug, step, detail.steps.length);
+    const events = this._live?.events ?? [];
+    const client = detail.check && this._pageClientId(detail.check.client);
+    for (let i = events.length - 1; i >= 0 && events[i]!.seq > this._checkSeen; i--) {
+      const e = events[i]!;
+      if (e.kind === 'check' && e.phase === 'pass' && e.client === client && !last?.checkPassed) this._progress.passCheck(detail.slug);
+    }
+    this._checkSeen = events.at(-1)?.seq ?? this._checkSeen;
+  }
+
   /** Every byte a client's connections carried since `since` (server time), both ways. */
   private _bytesSince(events: readonly TraceEvent[], client: string, since: number): number {
     let bytes = 0;
@@ -435,6 +647,8 @@ export class LessonView extends LitElement {
 
   private _goToStep(n: number) {
     location.hash = `#step-${n}`;
+    // Presenting, the workbench sets the step's scenario and runs its action, and the class follows.
+    if (this._presentation) return void this._presentation.change({ lesson: this.slug, step: n }).catch((error: Error) => (this._error = error.message));
     const scenario = this._detail?.steps[n - 1]?.scenario;
     if (scenario) callApi('PUT', `/api/lessons/${this.slug}/scenario`, scenario).catch((error: Error) => (this._error = error.message));
   }
@@ -531,6 +745,21 @@ function runtimeErrors(events: readonly TraceEvent[]): RuntimeError[] {
 
 function formatRate(perSec: number): string {
   return perSec >= 10 ? String(Math.round(perSec)) : perSec.toFixed(1);
+}
+
+/** How much bigger the timeline is drawn in presenter mode: its 13 px labels become 20 px. */
+const PRESENTING_TIMELINE_SCALE = 1.55;
+
+function formatSpeed(speed: number): string {
+  return `${Number(speed.toFixed(2))}×`;
+}
+
+/** Runs a step's action again (R in presenter mode), pointed at this tab's clients. */
+function runStepAction(slug: string, step: LessonStep | undefined, clientId: (id: string) => string): Promise<unknown> | undefined {
+  const action = step?.action;
+  if (!action) return undefined;
+  if (action.kind === 'change') return callApi('POST', `/api/lessons/${slug}/feed/next`);
+  return callApi('POST', `/api/lessons/${slug}/${action.kind}`, { client: clientId(action.client) });
 }
 
 function stepFromHash(): number {

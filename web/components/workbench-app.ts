@@ -3,10 +3,11 @@ import { customElement, state } from 'lit/decorators.js';
 import { theme } from '../theme.ts';
 import './lesson-list.ts';
 import './lesson-view.ts';
+import './presenter-view.ts';
 
 const LESSON_PATH = /^\/lessons\/([a-z0-9-]+)\/?$/;
 
-/** The whole page: the lesson list at `/`, one lesson at `/lessons/<slug>/`. */
+/** The whole page: the lesson list at `/`, one lesson at `/lessons/<slug>/`, the presenter window at `/presenter`. */
 @customElement('workbench-app')
 export class WorkbenchApp extends LitElement {
   static override styles = [
@@ -35,6 +36,7 @@ export class WorkbenchApp extends LitElement {
   }
 
   override render() {
+    if (this._path === '/presenter') return html`<presenter-view></presenter-view>`;
     const slug = LESSON_PATH.exec(this._path)?.[1];
     return slug ? html`<lesson-view .slug=${slug}></lesson-view>` : html`<lesson-list></lesson-list>`;
   }

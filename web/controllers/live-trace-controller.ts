@@ -12,7 +12,8 @@ const CLOCK_RESYNC_MS = 30_000;
 /**
  * The page's live connection to the workbench for one lesson: receives the trace and lesson
  * updates, sends the page's own client events, and measures the browser/server clock offset.
- * Reconnects with backoff when the connection drops.
+ * Reconnects with backoff when the connection drops. An audience page (`member`) only reports
+ * its own client and syncs its clock: the server sends it no trace.
  */
 export class LiveTraceController implements ReactiveController {
   /** The lesson's trace, oldest first (a new array after every change). */
@@ -39,6 +40,7 @@ export class LiveTraceController implements ReactiveController {
   constructor(
     private readonly host: ReactiveControllerHost,
     readonly slug: string,
+    private readonly options: { member?: string } = {},
   ) {
     this.synced = new Promise((resolve) => (this._markSynced = resolve));
     host.addController(this);
@@ -77,7 +79,8 @@ export class LiveTraceController implements ReactiveController {
   }
 
   private _open(): void {
-    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${LIVE_PATH}?lesson=${encodeURIComponent(this.slug)}`;
+    const member = this.options.member === undefined ? '' : `&member=${encodeURIComponent(this.options.member)}`;
+    const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${LIVE_PATH}?lesson=${encodeURIComponent(this.slug)}${member}`;
     const socket = new WebSocket(url);
     this._socket = socket;
     this.status = 'connecting';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isServedHost } from './edit-guard.ts';
+import { isServedHost } from './presenter-guard.ts';
 
 describe('isServedHost', () => {
   it('takes loopback names and addresses on the served port', () => {

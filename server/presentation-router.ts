@@ -1,0 +1,136 @@
+import express, { Router } from 'express';
+import QRCode from 'qrcode';
+import { HttpError } from './http-error.ts';
+import type { LessonHost } from './lesson-host.ts';
+import { createPresenterGuard, isPresenter, type PresenterGuardOptions } from './presenter-guard.ts';
+import type { Presentation, PresentationChange, PresentationState } from './presentation.ts';
+import { isSameOrigin } from './same-origin.ts';
+
+/** Where a presentation is joined and remote-controlled from. */
+export interface PresentationUrls {
+  /** What students open (their machines must reach it: `--host 0.0.0.0`). */
+  audience: string;
+  /** The presenter window, with the token in it: for the presenter's phone. */
+  presenter: string;
+  /** False while the workbench only listens on loopback: nobody else can open the audience URL. */
+  reachable: boolean;
+}
+
+export interface PresentationRouterOptions extends PresenterGuardOptions {
+  presentation: Presentation;
+  hosts: ReadonlyMap<string, LessonHost>;
+  urls(): PresentationUrls;
+  /** Reports a step's action that failed (a race that found no poll to race). */
+  onActionError(slug: string, error: unknown): void;
+}
+
+/** How often an idle presentation stream gets a comment, so that proxies and phones keep it open, ms. */
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * `/api/presentation`: the class's shared state. `GET` reads it (with the asker's role), `GET
+ * /events` streams it (Server-Sent Events: one `presentation` event per change), `POST /join` makes
+ * an audience member, `PUT` changes it (presenter only; arriving at a step sets its scenario and
+ * runs its action; pausing holds the lesson's scenario), `GET /qr.svg?for=audience|presenter` draws
+ * the URL to open as a QR code.
+ */
+export function createPresentationRouter({ presentation, hosts, urls, onActionError, ...guard }: PresentationRouterOptions): Router {
+  const router = Router();
+  const presenterOnly = createPresenterGuard(guard, 'Steering the presentation');
+  const parseJson = express.json({ limit: '4kb', strict: false });
+
+  router.get('/presentation', (req, res) => {
+    res.set('cache-control', 'no-store').json({ ...presentation.state(), role: isPresenter(req, guard) ? 'presenter' : 'audience', urls: publicUrls(urls(), isPresenter(req, guard)) });
+  });
+
+  router.get('/presentation/events', (req, res) => {
+    const id = typeof req.query.member === 'string' ? req.query.member : undefined;
+    if (id !== undefined && !presentation.member(id)) throw new HttpError(404, `No audience member "${id.slice(0, 64)}": join first (POST /api/presentation/join)`);
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    const send = (state: PresentationState) => res.write(`id: ${state.revision}\nevent: presentation\ndata: ${JSON.stringify(state)}\n\n`);
+    res.write('retry: 1000\n\n');
+    send(presentation.state());
+    const stop = presentation.subscribe(send);
+    const leave = id === undefined ? () => {} : presentation.attend(id);
+    const heartbeat = setInterval(() => res.write(': still here\n\n'), HEARTBEAT_MS);
+    res.once('close', () => {
+      clearInterval(heartbeat);
+      stop();
+      leave();
+    });
+  });
+
+  router.post('/presentation/join', (req, res) => {
+    if (!isSameOrigin(req)) throw new HttpError(403, 'Joining is refused from another site');
+    const member = presentation.join();
+    if (!member) throw new HttpError(503, 'The room is full');
+    res.status(201).json(member);
+  });
+
+  router.put('/presentation', presenterOnly, parseJson, async (req, res) => {
+    const change = parseChange(req.body, hosts);
+    const before = presentation.state();
+    const lesson = change.lesson ?? before.lesson;
+    if (change.step !== undefined) {
+      if (!lesson) throw new HttpError(400, 'No lesson is presented yet: send {"lesson", "step"}');
+      const { steps } = await hosts.get(lesson)!.detail();
+      if (change.step > steps.length) throw new HttpError(400, `The ${lesson} lesson has ${steps.length} steps, not ${change.step}`);
+    }
+    const after = presentation.change(change);
+    if (before.lesson !== after.lesson || before.paused !== after.paused) {
+      if (before.lesson) hosts.get(before.lesson)?.pause(false);
+      if (after.lesson) hosts.get(after.lesson)?.pause(after.paused);
+    }
+    if (after.lesson && (before.lesson !== after.lesson || before.step !== after.step)) await arriveAtStep(after.lesson, after.step);
+    res.json(after);
+  });
+
+  router.get('/presentation/qr.svg', async (req, res, next) => {
+    const which = req.query.for ?? 'audience';
+    if (which !== 'audience' && which !== 'presenter') throw new HttpError(400, 'Expected ?for=audience or ?for=presenter');
+    // The presenter window's URL carries the token: only the presenter may see it.
+    if (which === 'presenter') return presenterOnly(req, res, () => void sendQr(urls().presenter).catch(next));
+    await sendQr(urls().audience);
+
+    async function sendQr(url: string) {
+      const svg = await QRCode.toString(url, { type: 'svg', margin: 2, errorCorrectionLevel: 'M', color: { dark: '#000000', light: '#ffffff' } });
+      res.type('image/svg+xml').set('cache-control', 'no-store').send(svg);
+    }
+  });
+
+  /** Arriving at a step: its scenario, then its action (a presenter stepping on cue). */
+  async function arriveAtStep(slug: string, n: number): Promise<void> {
+    const host = hosts.get(slug)!;
+    const step = (await host.detail()).steps[n - 1];
+    if (step?.scenario) host.setScenario(step.scenario);
+    const action = step?.action;
+    if (!action) return;
+    const done = action.kind === 'race' ? host.race(action.client) : action.kind === 'drop' ? host.dropStreams(action.client) : Promise.resolve(host.feed.change(host.feed.nextValue(), 'manual'));
+    // A race waits for the client's next answer: do not hold the presenter's click for it.
+    done.catch((error: unknown) => onActionError(slug, error));
+  }
+
+  return router;
+}
+
+/** The URLs as the asker may see them: the presenter's one (it holds the token) only for the presenter. */
+function publicUrls(urls: PresentationUrls, presenter: boolean): Partial<PresentationUrls> {
+  return presenter ? urls : { audience: urls.audience, reachable: urls.reachable };
+}
+
+/** Reads a change to the presentation: a known lesson, a step it has, a boolean pause, a timer restart. */
+function parseChange(input: unknown, hosts: ReadonlyMap<string, LessonHost>): PresentationChange {
+  const body = input as Record<string, unknown> | null;
+  const usage = 'Expected {"lesson"?: <slug>, "step"?: <1-based step>, "paused"?: true|false, "restartTimer"?: true}';
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, usage);
+  const change: PresentationChange = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key === 'lesson' && typeof value === 'string' && hosts.has(value)) change.lesson = value;
+    else if (key === 'lesson') throw new HttpError(400, `Unknown lesson ${JSON.stringify(value)}: one of ${[...hosts.keys()].join(', ')}`);
+    else if (key === 'step' && Number.isInteger(value) && (value as number) >= 1) change.step = value as number;
+    else if (key === 'paused' && typeof value === 'boolean') change.paused = value;
+    else if (key === 'restartTimer' && value === true) change.restartTimer = true;
+    else throw new HttpError(400, `Bad "${key}": ${usage}`);
+  }
+  return change;
+}

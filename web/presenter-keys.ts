@@ -1,0 +1,53 @@
+/** What a key does in presenter mode. */
+export type PresenterCommand = 'next' | 'previous' | 'first' | 'last' | 'pause' | 'change' | 'action' | 'qr' | 'window' | 'exit';
+
+/**
+ * The command for a key press in presenter mode (`KeyboardEvent.key`), or undefined. Clickers send
+ * PageDown/PageUp (some also `b` or `.` for their "black screen" button, which pauses here).
+ */
+export function presenterCommand(key: string): PresenterCommand | undefined {
+  switch (key) {
+    case ' ':
+    case 'ArrowRight':
+    case 'ArrowDown':
+    case 'PageDown':
+    case 'Enter':
+      return 'next';
+    case 'ArrowLeft':
+    case 'ArrowUp':
+    case 'PageUp':
+    case 'Backspace':
+      return 'previous';
+    case 'Home':
+      return 'first';
+    case 'End':
+      return 'last';
+    case 'b':
+    case 'B':
+    case '.':
+    case 'k':
+      return 'pause';
+    case 'c':
+      return 'change';
+    case 'r':
+      return 'action';
+    case 'q':
+      return 'qr';
+    case 'w':
+      return 'window';
+    case 'Escape':
+      return 'exit';
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a key press was meant for a text field, the code editor or a control, not for presenting. */
+export function isTyping(event: KeyboardEvent): boolean {
+  if (event.ctrlKey || event.metaKey || event.altKey) return true;
+  for (const target of event.composedPath()) {
+    if (!(target instanceof HTMLElement)) continue;
+    if (target.isContentEditable || target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  }
+  return false;
+}
