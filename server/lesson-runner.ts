@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FeedSnapshot, LessonSettings } from '../lessons/lesson.ts';
 import type { ReloadEvent, TraceInput } from '../lessons/trace-event.ts';
 import { compileLessonServer, type CompileError } from './compile-lesson.ts';
+import { processCpuMs } from './process-cpu.ts';
 import { ALIVE_EVERY_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
 
 export type LoadResult = { ok: true; generation: number } | { ok: false; errors: CompileError[] };
@@ -35,7 +36,7 @@ export interface LessonRunnerOptions {
   settings(): LessonSettings;
   /** How long a new runner may take to start and load. @default 15000 */
   startTimeoutMs?: number;
-  /** How long a runner's event loop may stand still before the watchdog kills it. @default 1500 */
+  /** How long a runner's event loop may stand still before the watchdog kills it. @default 2000 */
   stuckAfterMs?: number;
 }
 
@@ -44,8 +45,12 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).
 const RETIRE_GRACE_MS = 1_500;
 const SHUTTING_DOWN: LoadResult = { ok: false, errors: [{ line: 1, column: 1, message: 'The workbench is shutting down' }] };
 const CRASH_WINDOW_MS = 10_000;
-/** A runner whose event loop has not turned for this long is stuck: the watchdog kills it. */
-const STUCK_AFTER_MS = 1_500;
+/**
+ * A runner whose event loop has not turned for this long is stuck: the watchdog kills it (so a busy
+ * loop is stopped, and the lesson serving again, within 3 s). Long enough for a runner that is only
+ * slow: a class of forty connecting at once on a machine that is also running their browsers.
+ */
+const STUCK_AFTER_MS = 2_000;
 const MAX_CRASHES = 5;
 
 interface RunnerProcess {
@@ -58,6 +63,8 @@ interface RunnerProcess {
   aliveAt: number;
   /** Killed by the watchdog: its event loop stopped turning. */
   stuck?: boolean;
+  /** The CPU time it had used at its last "alive" (Linux): a silent runner that is not using CPU is starved, not stuck. */
+  cpuAtAlive?: number;
   /** It said `ready`: from then on it says `alive` all the time. */
   ready?: boolean;
 }
@@ -81,9 +88,18 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
 
   // The watchdog: lesson code that never yields (while (true) {}) freezes its runner, not the workbench.
   // A runner that stops saying it is alive is killed; the exit handling restarts the last good code.
+  let lastCheck = Date.now();
   const watchdog = setInterval(() => {
+    // The workbench itself stood still (its own tick is late): the runners' "alive" messages may be
+    // waiting unread in the pipe. Judge them only once this process has caught up.
+    const late = Date.now() - lastCheck > ALIVE_EVERY_MS * 4;
+    lastCheck = Date.now();
+    if (late) return;
     for (const proc of [active, loading]) {
       if (!proc?.ready || proc.stuck || proc.retiring || Date.now() - proc.aliveAt < stuckAfterMs) continue;
+      // Silent, but hardly running: starved of CPU by a busy machine, not spinning. Give it more time.
+      const cpuMs = processCpuMs(proc.child.pid);
+      if (cpuMs !== undefined && proc.cpuAtAlive !== undefined && cpuMs - proc.cpuAtAlive < (Date.now() - proc.aliveAt) / 4) continue;
       proc.stuck = true;
       proc.child.kill('SIGKILL');
     }
@@ -106,6 +122,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     };
     proc.port.catch(() => {});
     child.on('message', (m: FromRunnerMessage) => {
+      if (m.type === 'alive') proc.cpuAtAlive = processCpuMs(child.pid);
       proc.aliveAt = Date.now();
       if (m.type === 'ready') proc.ready = true;
       if (m.type === 'trace') for (const event of m.events) emit(event);
@@ -211,7 +228,8 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
 
   return {
     async target() {
-      if (active) return `http://127.0.0.1:${await active.port}`;
+      // A runner the watchdog just killed is not gone yet: wait for its replacement rather than sending it requests.
+      if (active && !active.stuck) return `http://127.0.0.1:${await active.port}`;
       if (closed) throw new Error('The workbench is shutting down');
       return new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => {

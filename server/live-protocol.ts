@@ -1,7 +1,13 @@
 import type { LessonDetail } from '../lessons/lesson.ts';
 import type { TraceEvent, TraceInput } from '../lessons/trace-event.ts';
+import type { PresentationState } from './presentation.ts';
 
-/** Path of the page's live socket: `/api/live?lesson=<slug>`. */
+/**
+ * Path of the page's live socket: `/api/live?lesson=<slug>` for a lesson's trace, or
+ * `/api/live?presentation` (with `&member=<id>` for an audience page) to follow the presentation.
+ * A WebSocket, not an event stream, so that it does not take one of the browser's six HTTP/1.1
+ * connections per host, which a lesson's own streams may all need.
+ */
 export const LIVE_PATH = '/api/live';
 
 /** What the workbench sends a page on its live socket. */
@@ -15,7 +21,9 @@ export type LiveServerMessage =
   /** The trace was cleared. */
   | { type: 'cleared' }
   /** Answer to a clock ping. */
-  | { type: 'pong'; id: number; serverNow: number };
+  | { type: 'pong'; id: number; serverNow: number }
+  /** The presentation as it is now: sent on connecting and after every change. */
+  | { type: 'presentation'; state: PresentationState };
 
 /** What a page sends on its live socket. */
 export type LiveClientMessage =

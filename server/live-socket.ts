@@ -4,7 +4,7 @@ import type { TraceEvent } from '../lessons/trace-event.ts';
 import type { LessonHost } from './lesson-host.ts';
 import type { LiveClientMessage, LiveServerMessage } from './live-protocol.ts';
 import { parseClientEvent } from './parse-client-event.ts';
-import type { Presentation } from './presentation.ts';
+import type { Presentation, PresentationState } from './presentation.ts';
 import type { TraceHub } from './trace-hub.ts';
 
 export interface LiveSocketOptions {
@@ -34,6 +34,7 @@ export function createLiveSocketServer({ hosts, hub, presentation, batchMs = 25,
   wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
     socket.on('error', () => socket.terminate());
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    if (query.has('presentation')) return followPresentation(socket, query.get('member'));
     const slug = query.get('lesson') ?? '';
     const host = hosts.get(slug);
     if (!host) return socket.close(1008, 'Unknown lesson');
@@ -63,6 +64,23 @@ export function createLiveSocketServer({ hosts, hub, presentation, batchMs = 25,
       }
     });
   });
+
+  /** Sends the presentation's state now and after each change; an audience member counts as attending while connected. */
+  function followPresentation(socket: WebSocket, memberId: string | null): void {
+    if (!presentation) return socket.close(1008, 'No presentation');
+    if (memberId !== null && !presentation.member(memberId)) return socket.close(1008, 'Unknown audience member');
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+    const send = (state: PresentationState) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({ type: 'presentation', state } satisfies LiveServerMessage));
+    const stop = presentation.subscribe(send);
+    const leave = memberId === null ? () => {} : presentation.attend(memberId);
+    socket.once('close', () => {
+      stop();
+      leave();
+    });
+    socket.on('message', () => socket.close(1003, 'Unsupported message'));
+    send(presentation.state());
+  }
 
   /** Sends a presenter's or learner's page the lesson's trace (the recent part first) and its new details. */
   function watchLesson(slug: string, host: LessonHost, send: (message: LiveServerMessage) => void, socket: WebSocket): void {

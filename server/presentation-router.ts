@@ -3,7 +3,7 @@ import QRCode from 'qrcode';
 import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
 import { createPresenterGuard, isPresenter, type PresenterGuardOptions } from './presenter-guard.ts';
-import type { Presentation, PresentationChange, PresentationState } from './presentation.ts';
+import type { Presentation, PresentationChange } from './presentation.ts';
 import { isSameOrigin } from './same-origin.ts';
 
 /** Where a presentation is joined and remote-controlled from. */
@@ -24,13 +24,9 @@ export interface PresentationRouterOptions extends PresenterGuardOptions {
   onActionError(slug: string, error: unknown): void;
 }
 
-/** How often an idle presentation stream gets a comment, so that proxies and phones keep it open, ms. */
-const HEARTBEAT_MS = 15_000;
-
 /**
- * `/api/presentation`: the class's shared state. `GET` reads it (with the asker's role), `GET
- * /events` streams it (Server-Sent Events: one `presentation` event per change), `POST /join` makes
- * an audience member, `PUT` changes it (presenter only; arriving at a step sets its scenario and
+ * `/api/presentation`: the class's shared state. `GET` reads it (with the asker's role; pages follow
+ * it on the live socket, `/api/live?presentation`), `POST /join` makes an audience member, `PUT` changes it (presenter only; arriving at a step sets its scenario and
  * runs its action; pausing holds the lesson's scenario), `GET /qr.svg?for=audience|presenter` draws
  * the URL to open as a QR code.
  */
@@ -43,27 +39,15 @@ export function createPresentationRouter({ presentation, hosts, urls, onActionEr
     res.set('cache-control', 'no-store').json({ ...presentation.state(), role: isPresenter(req, guard) ? 'presenter' : 'audience', urls: publicUrls(urls(), isPresenter(req, guard)) });
   });
 
-  router.get('/presentation/events', (req, res) => {
-    const id = typeof req.query.member === 'string' ? req.query.member : undefined;
-    if (id !== undefined && !presentation.member(id)) throw new HttpError(404, `No audience member "${id.slice(0, 64)}": join first (POST /api/presentation/join)`);
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-    const send = (state: PresentationState) => res.write(`id: ${state.revision}\nevent: presentation\ndata: ${JSON.stringify(state)}\n\n`);
-    res.write('retry: 1000\n\n');
-    send(presentation.state());
-    const stop = presentation.subscribe(send);
-    const leave = id === undefined ? () => {} : presentation.attend(id);
-    const heartbeat = setInterval(() => res.write(': still here\n\n'), HEARTBEAT_MS);
-    res.once('close', () => {
-      clearInterval(heartbeat);
-      stop();
-      leave();
-    });
-  });
-
+  let warmed = false;
   router.post('/presentation/join', (req, res) => {
     if (!isSameOrigin(req)) throw new HttpError(403, 'Joining is refused from another site');
     const member = presentation.join();
     if (!member) throw new HttpError(503, 'The room is full');
+    // A class is arriving: have every lesson rendered before the presenter picks one, so that forty pages
+    // asking for it at once do not all wait for the highlighter.
+    if (!warmed) for (const host of hosts.values()) host.detail().catch(() => {});
+    warmed = true;
     res.status(201).json(member);
   });
 

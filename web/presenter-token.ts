@@ -23,8 +23,9 @@ export function presenterToken(): string | undefined {
     token = given ?? undefined; // no storage (a private window): the token lives as long as the page
   }
   if (given) {
-    url.searchParams.delete('token');
-    history.replaceState(history.state, '', url);
+    // Only the token goes: `?present` stays as it was written (URLSearchParams would make it `?present=`).
+    const search = url.search.replace(/[?&]token=[^&]*/, '').replace(/^&/, '?');
+    history.replaceState(history.state, '', `${url.pathname}${search}${url.hash}`);
   }
   return token;
 }

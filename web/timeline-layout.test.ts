@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent, TraceInput } from '../lessons/trace-event.ts';
-import { findEventBySeq, formatAxisLabel, layoutTimeline, type TimelineLaneSpec, type TimelineLayoutInput } from './timeline-layout.ts';
+import { AGGREGATE_LANE, findEventBySeq, formatAxisLabel, layoutTimeline, type TimelineLaneSpec, type TimelineLayoutInput } from './timeline-layout.ts';
 
 const LANES: TimelineLaneSpec[] = [
   { lane: 'feed', label: 'Feed' },
@@ -715,6 +715,58 @@ describe('layoutTimeline', () => {
         { lane: 'client:curl-7', label: 'curl-7', index: 3, extra: true },
       ]);
       expect(result.arrows.map((a) => [a.lane1, a.lane2])).toEqual([[3, 1]]);
+    });
+
+    describe('folding', () => {
+      /** A classroom: client `s<i>` polls at 1100 + 10 i; the server answers, except s19's request, which it holds. */
+      const classroom = (students: number) =>
+        trace(
+          ...Array.from({ length: students }, (_, i): TraceInput[] => {
+            const [t, conn, client] = [1100 + 10 * i, `p${i}`, `s${i}`];
+            const request: TraceInput = { kind: 'client-request', t, lane: `client:${client}`, conn, client, method: 'GET', url: '/data' };
+            if (i === 19) return [request, httpRequest(t + 2, conn, client), httpHeld(t + 3, conn, client)];
+            return [request, httpRequest(t + 2, conn, client), httpResponse(t + 4, conn), { ...clientResponse(t + 6, conn), lane: `client:${client}`, client }];
+          }).flat(),
+        );
+
+      it('folds the client lanes that do not fit into one aggregate row, and draws their shapes on it', () => {
+        const result = layout(classroom(20), { maxLanes: 12 });
+        expect(result.lanes).toHaveLength(12);
+        expect(result.lanes.slice(0, 3).map((l) => l.extra)).toEqual([false, false, false]);
+        expect(result.lanes.slice(3, 11).map((l) => [l.lane, l.index])).toEqual(Array.from({ length: 8 }, (_, i) => [`client:s${i}`, 3 + i]));
+        // 20 student lanes, 8 drawn on their own: 12 folded. s19's held request is open; each lane has its request and its answer but s19.
+        expect(result.lanes[11]).toEqual({ lane: AGGREGATE_LANE, label: '+12 clients', index: 11, extra: true, aggregate: { lanes: 12, open: 1, events: 11 * 2 + 1 } });
+        const folded = result.arrows.filter((a) => a.seqs.some((seq) => seq > 8 * 4));
+        expect(new Set(folded.map((a) => (a.kind === 'request' ? a.lane1 : a.lane2)))).toEqual(new Set([11]));
+        expect(result.arrows.find((a) => a.key === 'request:p19')).toMatchObject({ lane1: 11, lane2: 1 });
+        expect(result.arrows.find((a) => a.key === 'request:p7')).toMatchObject({ lane1: 10, lane2: 1 });
+      });
+
+      it('keeps every lane on its own row while they fit, and counts only the events in the window', () => {
+        const fits = layout(classroom(9), { maxLanes: 12 });
+        expect(fits.lanes.map((l) => l.lane)).toEqual(['feed', 'server', 'client:a', ...Array.from({ length: 9 }, (_, i) => `client:s${i}`)]);
+        expect(fits.lanes.some((l) => l.aggregate)).toBe(false);
+        // s8's request at 1180 is before the window, its answer at 1186 in it.
+        const late = layout(classroom(20), { maxLanes: 12, from: 1185 });
+        expect(late.lanes[11]!.aggregate).toEqual({ lanes: 12, open: 1, events: 11 * 2 + 1 - 1 });
+      });
+
+      it('keeps each drawn lane in its row as more clients join', () => {
+        const before = layout(classroom(10), { maxLanes: 12 });
+        const after = layout(classroom(30), { maxLanes: 12 });
+        expect(after.lanes.slice(0, 11)).toEqual(before.lanes.slice(0, 11));
+        expect(after.lanes.map((l) => l.label).slice(10)).toEqual(['s7', '+22 clients']);
+      });
+
+      it('never folds the lesson\'s own lanes, even with fewer rows allowed than it lists', () => {
+        const result = layout(classroom(2), { maxLanes: 2 });
+        expect(result.lanes.map((l) => [l.lane, l.label])).toEqual([
+          ['feed', 'Feed'],
+          ['server', 'Server'],
+          ['client:a', 'Client A'],
+          [AGGREGATE_LANE, '+2 clients'],
+        ]);
+      });
     });
   });
 

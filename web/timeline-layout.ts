@@ -36,6 +36,12 @@ export interface TimelineLayoutInput {
   events: readonly TraceEvent[];
   /** The lesson's lanes in display order; lanes met in the trace but not listed are appended. */
   lanes: readonly TimelineLaneSpec[];
+  /**
+   * Most rows to draw: when appended lanes would need more, the last row becomes one aggregate lane
+   * (`AGGREGATE_LANE`) that draws all the others. Listed lanes are never folded.
+   * @default 12
+   */
+  maxLanes?: number;
   /** Left edge of the visible window, server epoch ms. */
   from: number;
   /** Right edge of the visible window, server epoch ms. */
@@ -62,6 +68,18 @@ export interface TimelineLane {
   label: string;
   index: number;
   extra: boolean;
+  /** On the aggregate lane only: what it stands for. */
+  aggregate?: TimelineAggregate;
+}
+
+/** The client lanes folded into the aggregate lane, and how busy they are. */
+export interface TimelineAggregate {
+  /** How many client lanes it draws. */
+  lanes: number;
+  /** How many of their connections are open at `now`: requests in flight, streams and sockets open. */
+  open: number;
+  /** How many of their events fall in the visible window. */
+  events: number;
 }
 
 /** A named duration a shape stands for, shown in the tooltip. */
@@ -198,6 +216,12 @@ export const WINDOW_MARGIN_PX = 60;
 /** Connections open at the same time on one lane get their own row, up to this many. */
 export const MAX_SLOTS = 3;
 
+/** Rows drawn at most before appended lanes fold into one, unless the input says otherwise. */
+export const MAX_LANES = 12;
+
+/** The lane that stands for folded client lanes (no client id contains `*`). */
+export const AGGREGATE_LANE: Lane = 'client:*';
+
 const MERGE_PX = 3;
 const LABEL_GAP_PX = 40;
 /** Roughly the advance of one character at the 13 px label size, px. */
@@ -211,8 +235,14 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   const to = input.to > from ? input.to : from + 1;
   const pxPerMs = Math.max(0, width) / (to - from);
   const index = indexTrace(input.events, now);
-  const lanes = resolveLanes(input.lanes, index.laneOrder);
+  const { rows: lanes, folded } = resolveLanes(input.lanes, index.laneOrder, input.maxLanes ?? MAX_LANES);
   const laneIndex = new Map(lanes.map((row) => [row.lane, row.index]));
+  if (folded.size > 0) {
+    // Every shape of a folded lane finds its row through laneIndex, so this is all it takes to draw them on the aggregate.
+    const aggregate = lanes[lanes.length - 1]!;
+    for (const name of folded) laneIndex.set(name, aggregate.index);
+    aggregate.aggregate = foldedActivity(folded, index, from, to, now);
+  }
   const marginMs = pxPerMs > 0 ? WINDOW_MARGIN_PX / pxPerMs : 0;
   const lo = from - marginMs;
   const hi = to + marginMs;
@@ -329,13 +359,15 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   function missedOnLanes(): MissedOnLane[] {
     const items: MissedOnLane[] = [];
     for (const delivery of index.deliveries.values()) {
-      const row = laneIndex.get(clientLane(delivery.client));
+      const name = clientLane(delivery.client);
+      const row = laneIndex.get(name);
       if (row === undefined) continue;
       for (const m of delivery.missed) {
         if (!visible(m.changedAt, Math.max(m.missedAt, m.caughtUpAt ?? now))) continue;
         const record = index.connsById.get(m.conn);
         const feed = index.feedByVersion.get(m.version);
-        const note = describeMissedUpdate(m.version, lanes[row]!.label, heldOutcome(record));
+        const label = lanes[row]!.lane === name ? lanes[row]!.label : defaultLaneLabel(name);
+        const note = describeMissedUpdate(m.version, label, heldOutcome(record));
         items.push({ m, row, held: record?.held, feed, note });
       }
     }
@@ -678,7 +710,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       lastTick.set(group, tick);
       layout.ticks.push(tick);
     };
-    for (let i = lowerBound(points, lo); i < points.length && points[i]!.t <= hi; i++) {
+    for (let i = lowerBound(points, lo, (event) => event.t); i < points.length && points[i]!.t <= hi; i++) {
       const event = points[i]!;
       const px = x(event.t);
       switch (event.kind) {
@@ -974,6 +1006,8 @@ interface TraceIndex {
   length: number;
   lastSeq: number | undefined;
   laneOrder: Lane[];
+  /** The times of each lane's events, sorted, to count them in a window. */
+  timesByLane: Map<Lane, number[]>;
   conns: ConnRecord[];
   connsById: Map<string, ConnRecord>;
   shows: ShowRecord[];
@@ -994,7 +1028,7 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
   if (cached && cached.length === events.length && cached.lastSeq === events.at(-1)?.seq) return cached;
 
   const laneOrder: Lane[] = [];
-  const seenLanes = new Set<Lane>();
+  const timesByLane = new Map<Lane, number[]>();
   const conns = new Map<string, ConnRecord>();
   const openConns = new Set<ConnRecord>();
   const feedByVersion = new Map<number, FeedChangeEvent>();
@@ -1020,8 +1054,11 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
   };
 
   for (const event of events) {
-    if (!seenLanes.has(event.lane)) {
-      seenLanes.add(event.lane);
+    const times = timesByLane.get(event.lane);
+    if (times) {
+      times.push(event.t);
+    } else {
+      timesByLane.set(event.lane, [event.t]);
       laneOrder.push(event.lane);
     }
     const r = event.conn === undefined ? undefined : record(event.conn);
@@ -1136,11 +1173,13 @@ function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
   assignSlots(conns.values());
   // Client times are corrected by a measured offset, so they can land slightly out of order.
   if (!sorted) points.sort((a, b) => a.t - b.t);
+  for (const times of timesByLane.values()) if (times.some((t, i) => i > 0 && t < times[i - 1]!)) times.sort((a, b) => a - b);
 
   const index: TraceIndex = {
     length: events.length,
     lastSeq: events.at(-1)?.seq,
     laneOrder,
+    timesByLane,
     conns: [...conns.values()],
     connsById: conns,
     shows,
@@ -1182,7 +1221,11 @@ function assignSlots(conns: Iterable<ConnRecord>): void {
   }
 }
 
-function resolveLanes(listed: readonly TimelineLaneSpec[], seen: readonly Lane[]): TimelineLane[] {
+/**
+ * The rows in display order: the listed lanes, then the lanes met in the trace in order of first
+ * appearance (so a row keeps its place as clients come), the last row standing for all that do not fit.
+ */
+function resolveLanes(listed: readonly TimelineLaneSpec[], seen: readonly Lane[], maxLanes: number): { rows: TimelineLane[]; folded: Set<Lane> } {
   const rows: TimelineLane[] = [];
   const known = new Set<Lane>();
   for (const spec of listed) {
@@ -1190,20 +1233,44 @@ function resolveLanes(listed: readonly TimelineLaneSpec[], seen: readonly Lane[]
     known.add(spec.lane);
     rows.push({ lane: spec.lane, label: spec.label, index: rows.length, extra: false });
   }
-  for (const lane of seen) {
-    if (known.has(lane)) continue;
-    known.add(lane);
-    rows.push({ lane, label: defaultLaneLabel(lane), index: rows.length, extra: true });
-  }
-  return rows;
+  const extra = seen.filter((lane) => !known.has(lane));
+  const room = maxLanes - rows.length;
+  const shown = extra.length > room ? Math.max(0, room - 1) : extra.length;
+  for (const lane of extra.slice(0, shown)) rows.push({ lane, label: defaultLaneLabel(lane), index: rows.length, extra: true });
+  const folded = new Set(extra.slice(shown));
+  if (folded.size > 0) rows.push({ lane: AGGREGATE_LANE, label: `+${folded.size} clients`, index: rows.length, extra: true });
+  return { rows, folded };
 }
 
-function lowerBound(points: readonly PointEvent[], t: number): number {
+/** What the folded lanes are up to: their open connections at `now` and their events in `[from, to)`. */
+function foldedActivity(folded: ReadonlySet<Lane>, index: TraceIndex, from: number, to: number, now: number): TimelineAggregate {
+  let open = 0;
+  for (const r of index.conns) {
+    const name = r.clientRequest?.lane ?? (r.client === undefined ? undefined : clientLane(r.client));
+    if (name !== undefined && folded.has(name) && openAt(r, now)) open++;
+  }
+  let events = 0;
+  for (const name of folded) {
+    const times = index.timesByLane.get(name) ?? [];
+    events += lowerBound(times, to, (t) => t) - lowerBound(times, from, (t) => t);
+  }
+  return { lanes: folded.size, open, events };
+}
+
+/** Whether a conn is open at `now`: held, streaming or a socket on the server, or a request or its answer still on the way. */
+function openAt(r: ConnRecord, now: number): boolean {
+  if (r.openToNow) return true;
+  const sent = r.request ? r.response : r.clientRequest;
+  return sent !== undefined && !r.clientResponse && !r.clientError && now - sent.t <= LOST_AFTER_MS;
+}
+
+/** The first index whose time is at least `t`, in items sorted by time. */
+function lowerBound<T>(items: readonly T[], t: number, timeOf: (item: T) => number): number {
   let low = 0;
-  let high = points.length;
+  let high = items.length;
   while (low < high) {
     const mid = (low + high) >> 1;
-    if (points[mid]!.t < t) low = mid + 1;
+    if (timeOf(items[mid]!) < t) low = mid + 1;
     else high = mid;
   }
   return low;

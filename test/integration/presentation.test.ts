@@ -1,4 +1,3 @@
-import { EventSource } from 'eventsource';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { LessonDetail } from '../../lessons/lesson.ts';
@@ -14,28 +13,28 @@ async function send(url: string, method: string, path: string, body?: unknown, h
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: (text.startsWith('{') || text.startsWith('[') ? JSON.parse(text) : text) as Record<string, unknown> & string };
 }
 
-/** Follows the presentation stream as a page would, keeping every state it receives. */
+/** Follows the presentation on the live socket as a page would, keeping every state it receives. */
 function follow(url: string, member?: string) {
   const states: PresentationState[] = [];
-  const source = new EventSource(`${url}/api/presentation/events${member ? `?member=${member}` : ''}`);
-  source.addEventListener('presentation', (e) => states.push(JSON.parse(e.data) as PresentationState));
-  return { states, close: () => source.close(), latest: () => states.at(-1) };
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/api/live?presentation${member ? `&member=${member}` : ''}`);
+  socket.on('message', (data) => states.push((JSON.parse(String(data)) as { state: PresentationState }).state));
+  return { states, close: () => socket.close(), latest: () => states.at(-1) };
 }
 
 describe('the presentation API', () => {
-  it('tells this machine it presents, streams every change, and applies a step\'s scenario on arrival', async () => {
+  it('tells this machine it presents, pushes every change, and applies a step\'s scenario on arrival', async () => {
     const { url } = await startWorkbench();
     const read = await send(url, 'GET', '/api/presentation');
     expect(read.body).toMatchObject({ role: 'presenter', step: 1, paused: false, audience: 0, urls: { audience: expect.stringMatching(/\/audience$/), reachable: false } });
     expect(read.body.urls).toHaveProperty('presenter', expect.stringContaining('token='));
 
     const stream = follow(url);
-    await waitFor(() => stream.states.length === 1, { what: 'the first state on the stream' });
+    await waitFor(() => stream.states.length === 1, { what: 'the first state on the live socket' });
     await send(url, 'PUT', '/api/lessons/long-polling/scenario', { kind: 'manual' });
     // Step 2 of the long-poll lesson ("hold until it changes") makes the data change every 4 s.
     const moved = await send(url, 'PUT', '/api/presentation', { lesson: 'long-polling', step: 2 });
     expect(moved).toMatchObject({ status: 200, body: { lesson: 'long-polling', step: 2 } });
-    const pushed = await waitFor(() => stream.states.find((s) => s.step === 2), { what: 'step 2 on the stream' });
+    const pushed = await waitFor(() => stream.states.find((s) => s.step === 2), { what: 'step 2 on the live socket' });
     expect(pushed).toMatchObject({ lesson: 'long-polling', revision: moved.body.revision });
     expect(((await send(url, 'GET', '/api/lessons/long-polling')).body as unknown as LessonDetail).scenario).toEqual({ kind: 'interval', everyMs: 4000 });
 
@@ -60,7 +59,7 @@ describe('the presentation API', () => {
     expect((await send(url, 'PUT', '/api/presentation', { step: 1 }, { origin: 'https://evil.example' })).status).toBe(403);
   });
 
-  it('counts audience members while their stream is open', async () => {
+  it('counts audience members while their live socket is open', async () => {
     const { url } = await startWorkbench();
     const presenter = follow(url);
     const joined = await send(url, 'POST', '/api/presentation/join', {});
@@ -69,7 +68,7 @@ describe('the presentation API', () => {
     await waitFor(() => presenter.latest()?.audience === 1, { what: 'one in the audience' });
     member.close();
     await waitFor(() => presenter.latest()?.audience === 0, { what: 'the audience empty again' });
-    expect((await fetch(`${url}/api/presentation/events?member=guest-999`)).status).toBe(404);
+    expect(await closeCodeOf(new WebSocket(`${url.replace('http', 'ws')}/api/live?presentation&member=guest-999`))).toBe(1008);
     presenter.close();
   });
 

@@ -361,9 +361,6 @@ export class CodePanel extends LitElement {
       }
 
       /* Presenting: type for the back of the room, long lines wrapped (under their own text, not the numbers), no editing chrome. */
-      :host([presenting]) {
-        --code-panel-font-size: 22px;
-      }
       :host([presenting]) [role='tab'],
       :host([presenting]) .badge,
       :host([presenting]) .check-status,

@@ -4,13 +4,16 @@ import { repeat } from 'lit/directives/repeat.js';
 import type { SourceLocation, TraceEvent } from '../../lessons/trace-event.ts';
 import { TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import { theme } from '../theme.ts';
+import { download, snapshotSvg, svgToPng } from '../timeline-export.ts';
 import { describeEvent, formatDuration, requestsByConn, summarizeEvent, type RequestContext } from '../timeline-format.ts';
 import {
   findEventBySeq,
   LABEL_CHAR_PX,
   layoutTimeline,
+  MAX_LANES,
   type TimelineArrow,
   type TimelineBar,
+  type TimelineLane,
   type TimelineLaneSpec,
   type TimelineLayout,
   type TimelineLink,
@@ -33,6 +36,7 @@ const MAX_WINDOW_MS = WINDOW_STEPS_MS[WINDOW_STEPS_MS.length - 1];
 const DRAG_THRESHOLD_PX = 3;
 const SLOT_OFFSETS = [0, -13, 13];
 const TOOLTIP_WIDTH = 340;
+const MAX_SCALE = 3;
 
 interface Anchor {
   key: string;
@@ -43,6 +47,7 @@ interface Anchor {
  * Draws a lesson's trace as lanes of arrows, bars and markers over time, scrolling live.
  * @fires timeline-hover - The pointer moved onto a shape (`traceEvent`) or off all of them (undefined).
  * @fires timeline-select - A shape was clicked and pinned (`traceEvent`), or unpinned by a click on empty space (undefined).
+ * @csspart toolbar - The Pause/zoom/export bar (a presenter view may hide it and use keys).
  */
 @customElement('event-timeline')
 export class EventTimeline extends LitElement {
@@ -50,12 +55,13 @@ export class EventTimeline extends LitElement {
     theme,
     css`
       :host {
+        --timeline-scale: 1;
         display: block;
         position: relative;
         background: var(--wb-bg);
         border: 1px solid var(--wb-border);
         border-radius: var(--wb-radius);
-        font-size: 14px;
+        font-size: calc(14px * var(--timeline-scale));
       }
       .toolbar {
         display: flex;
@@ -71,7 +77,10 @@ export class EventTimeline extends LitElement {
       }
       .toolbar .hint {
         color: var(--wb-muted);
-        font-size: 13px;
+        font-size: calc(13px * var(--timeline-scale));
+      }
+      .toolbar .export-svg {
+        margin-left: auto;
       }
       .plot {
         position: relative;
@@ -94,6 +103,9 @@ export class EventTimeline extends LitElement {
       .lane-bg.odd {
         fill: var(--wb-surface);
       }
+      .lane-bg.aggregate {
+        fill: var(--wb-surface-2);
+      }
       .lane-label {
         font-size: 14px;
         font-weight: 600;
@@ -107,6 +119,10 @@ export class EventTimeline extends LitElement {
       }
       .lane-label.extra {
         font-style: italic;
+      }
+      .lane-counts {
+        fill: var(--wb-muted);
+        font-size: 13px;
       }
       .grid {
         stroke: var(--wb-border);
@@ -398,13 +414,13 @@ export class EventTimeline extends LitElement {
         position: absolute;
         z-index: 2;
         width: max-content;
-        max-width: ${TOOLTIP_WIDTH}px;
-        padding: 0.5rem 0.7rem;
+        max-width: calc(${TOOLTIP_WIDTH}px * var(--timeline-scale));
+        padding: calc(0.5rem * var(--timeline-scale)) calc(0.7rem * var(--timeline-scale));
         background: var(--wb-surface-2);
         border: 1px solid var(--wb-border);
         border-radius: var(--wb-radius);
         box-shadow: 0 6px 24px rgb(0 0 0 / 0.45);
-        font-size: 13px;
+        font-size: calc(13px * var(--timeline-scale));
         line-height: 1.4;
         pointer-events: none;
       }
@@ -468,6 +484,15 @@ export class EventTimeline extends LitElement {
 
   /** Width of the visible window, ms (the zoom buttons change the shown width from here). */
   @property({ type: Number, attribute: 'window-ms' }) windowMs = 20_000;
+
+  /** Most lane rows: client lanes beyond them fold into one aggregate row (the lesson's own lanes never do). */
+  @property({ type: Number, attribute: 'max-lanes' }) maxLanes = MAX_LANES;
+
+  /** How much bigger everything is drawn, 1 to 3 (a presenter on a projector wants about 1.6). */
+  @property({ type: Number }) scale = 1;
+
+  /** File name, without extension, of the SVG and PNG downloads. */
+  @property({ attribute: 'export-name' }) exportName = 'timeline';
 
   @state() private _paused = false;
   @state() private _windowMs = 20_000;
@@ -534,10 +559,12 @@ export class EventTimeline extends LitElement {
       now,
       width: this._plotWidth(),
       origin: this.origin ?? this.events[0]?.t ?? to - this._windowMs,
+      maxLanes: this.maxLanes,
     });
   }
 
-  protected override updated(): void {
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('scale')) this.style.setProperty('--timeline-scale', String(this._scale()));
     this._syncLoop();
   }
 
@@ -547,9 +574,10 @@ export class EventTimeline extends LitElement {
     const lanesHeight = layout.lanes.length * LANE_HEIGHT;
     const height = lanesHeight + AXIS_HEIGHT;
     const width = LABEL_WIDTH + plotWidth;
+    const scale = this._scale();
     const now = this._paused ? undefined : plotWidth;
     return html`
-      <div class="toolbar">
+      <div class="toolbar" part="toolbar">
         <button class="live-toggle" title=${this._paused ? 'Follow the live edge again' : 'Stop scrolling to inspect'} @click=${this._toggleLive}>
           ${this._paused ? 'Go live' : 'Pause'}
         </button>
@@ -569,11 +597,13 @@ export class EventTimeline extends LitElement {
           @click=${() => this._zoomStep(1)}
         >−</button>
         <span class="hint">${this._paused ? 'Paused · wheel or drag to pan' : 'Live'} · hover a shape for details, click to pin it</span>
+        <button class="export-svg" title="Download the timeline as SVG" @click=${() => this._export('svg')}>SVG</button>
+        <button class="export-png" title="Download the timeline as PNG" @click=${() => this._export('png')}>PNG</button>
       </div>
       <div class="plot ${this._paused ? 'paused' : ''} ${this._dragging ? 'dragging' : ''}" @wheel=${this._wheelListener}>
         <svg
-          width=${width}
-          height=${height}
+          width=${width * scale}
+          height=${height * scale}
           viewBox="0 0 ${width} ${height}"
           role="img"
           aria-label="Timeline of ${this.events.length} trace events over the last ${formatDuration(this._windowMs)}; the table view lists them as text"
@@ -593,7 +623,8 @@ export class EventTimeline extends LitElement {
         >
           ${this._renderDefs()}
           ${layout.lanes.map(
-            (lane) => svg`<rect class="lane-bg ${lane.index % 2 ? 'odd' : 'even'}" x="0" y=${lane.index * LANE_HEIGHT} width=${width} height=${LANE_HEIGHT}></rect>`,
+            (lane) =>
+              svg`<rect class="lane-bg ${lane.index % 2 ? 'odd' : 'even'} ${lane.aggregate ? 'aggregate' : ''}" x="0" y=${lane.index * LANE_HEIGHT} width=${width} height=${LANE_HEIGHT}></rect>`,
           )}
           <svg class="plot-area" x=${LABEL_WIDTH} y="0" width=${plotWidth} height=${height} overflow="hidden">
             ${repeat(
@@ -612,15 +643,27 @@ export class EventTimeline extends LitElement {
             ${now === undefined ? nothing : svg`<line class="now-line" x1=${px(now - 1)} x2=${px(now - 1)} y1="0" y2=${lanesHeight}></line>`}
           </svg>
           <line class="grid" x1=${LABEL_WIDTH - 0.5} x2=${LABEL_WIDTH - 0.5} y1="0" y2=${lanesHeight}></line>
-          ${layout.lanes.map(
-            (lane) => svg`<text class="lane-label ${laneKind(lane.lane)} ${lane.extra ? 'extra' : ''}" x="12" y=${lane.index * LANE_HEIGHT + LANE_HEIGHT / 2 + 5}>
-              ${truncate(lane.label, 15)}<title>${lane.lane}</title>
-            </text>`,
-          )}
+          ${layout.lanes.map((lane) => this._renderLaneLabel(lane))}
         </svg>
         ${this._renderTooltip(layout, plotWidth)}
       </div>
     `;
+  }
+
+  private _renderLaneLabel(lane: TimelineLane): SVGTemplateResult {
+    const top = lane.index * LANE_HEIGHT;
+    if (!lane.aggregate) {
+      return svg`<text class="lane-label ${laneKind(lane.lane)} ${lane.extra ? 'extra' : ''}" x="12" y=${top + LANE_HEIGHT / 2 + 5}>
+        ${truncate(lane.label, 15)}<title>${lane.lane}</title>
+      </text>`;
+    }
+    const { lanes, open, events } = lane.aggregate;
+    return svg`<g class="aggregate-label">
+      <title>${lanes} client lanes folded into this row, which draws all their shapes: ${open} of their connections open now, ${events} of their events in this window</title>
+      <text class="lane-label client extra aggregate" x="12" y=${top + 19}>${lane.label}</text>
+      <text class="lane-counts" x="12" y=${top + 35}>${open} open</text>
+      <text class="lane-counts" x="12" y=${top + 50}>${events} events</text>
+    </g>`;
   }
 
   private _renderDefs(): SVGTemplateResult {
@@ -815,8 +858,12 @@ export class EventTimeline extends LitElement {
     const event = findEventBySeq(this.events, anchor.seq);
     if (!event) return nothing;
     const [ax, ay] = anchorPoint(shape, plotWidth);
-    const left = LABEL_WIDTH + ax;
-    const flip = left + 14 + TOOLTIP_WIDTH > this._hostWidth && left - 14 - TOOLTIP_WIDTH > 0;
+    const scale = this._scale();
+    // The tooltip is HTML over the scaled svg: screen px.
+    const left = (LABEL_WIDTH + ax) * scale;
+    const top = ay * scale;
+    const tooltipWidth = TOOLTIP_WIDTH * scale;
+    const flip = left + 14 + tooltipWidth > this._hostWidth && left - 14 - tooltipWidth > 0;
     // Below the middle lane the tooltip opens upwards, so it stays over the timeline.
     const above = ay > (layout.lanes.length * LANE_HEIGHT) / 2;
     // Hovering gives the essentials; pinning adds the headers (a tall tooltip would leave the timeline).
@@ -826,7 +873,7 @@ export class EventTimeline extends LitElement {
     return html`<div
       class="tooltip ${flip ? 'flip' : ''} ${above ? 'above' : ''} ${pinned ? 'pinned' : ''}"
       role="tooltip"
-      style="left: ${flip ? left - 14 : left + 14}px; top: ${above ? ay - 12 : ay + 12}px"
+      style="left: ${flip ? left - 14 : left + 14}px; top: ${above ? top - 12 : top + 12}px"
     >
       <div class="title">${summarizeEvent(event, event.conn === undefined ? undefined : this._requests.get(event.conn))}</div>
       ${shape.note === undefined ? nothing : html`<p class="note">${shape.note}</p>`}
@@ -835,8 +882,13 @@ export class EventTimeline extends LitElement {
     </div>`;
   }
 
+  /** Width of the plot area in logical px: the svg is drawn `scale` times bigger. */
   private _plotWidth(): number {
-    return Math.max(0, this._hostWidth - LABEL_WIDTH);
+    return Math.max(0, this._hostWidth / this._scale() - LABEL_WIDTH);
+  }
+
+  private _scale(): number {
+    return Number.isFinite(this.scale) ? Math.min(MAX_SCALE, Math.max(1, this.scale)) : 1;
   }
 
   private _shapeAt(target: EventTarget | null): Anchor | undefined {
@@ -897,17 +949,17 @@ export class EventTimeline extends LitElement {
   }
 
   private _onWheel(e: WheelEvent): void {
-    const scale = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : e.deltaMode === WheelEvent.DOM_DELTA_PAGE ? 400 : 1;
+    const unit = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : e.deltaMode === WheelEvent.DOM_DELTA_PAGE ? 400 : 1;
     if (e.ctrlKey || e.metaKey) {
       e.preventDefault();
-      const factor = Math.exp(e.deltaY * scale * 0.002);
-      const plotX = e.clientX - this.getBoundingClientRect().left - LABEL_WIDTH;
+      const factor = Math.exp(e.deltaY * unit * 0.002);
+      const plotX = (e.clientX - this.getBoundingClientRect().left) / this._scale() - LABEL_WIDTH;
       this._zoomTo(this._windowMs * factor, plotX);
     } else if (this._paused) {
-      const delta = (Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : e.deltaY) * scale;
+      const delta = (Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : e.deltaY) * unit;
       if (delta === 0) return;
       e.preventDefault();
-      this._to += delta * this._msPerPx();
+      this._to += delta * this._msPerScreenPx();
     }
   }
 
@@ -926,7 +978,7 @@ export class EventTimeline extends LitElement {
       this._dragging = true;
       (e.currentTarget as Element).setPointerCapture?.(e.pointerId);
     }
-    this._to = drag.to - dx * this._msPerPx();
+    this._to = drag.to - dx * this._msPerScreenPx();
   };
 
   private readonly _onPointerUp = (e: PointerEvent) => {
@@ -967,9 +1019,19 @@ export class EventTimeline extends LitElement {
     this._windowMs = next;
   }
 
-  private _msPerPx(): number {
-    const width = this._plotWidth();
+  /** Ms per px moved on screen (wheel and drag): the plot is drawn `scale` times its logical width. */
+  private _msPerScreenPx(): number {
+    const width = this._plotWidth() * this._scale();
     return width > 0 ? this._windowMs / width : 0;
+  }
+
+  /** Downloads what is shown, at its logical size (a PNG at twice that). */
+  private async _export(format: 'svg' | 'png'): Promise<void> {
+    const element = this.renderRoot.querySelector<SVGSVGElement>('.plot > svg')!;
+    const text = snapshotSvg(element, this, `Timeline of ${this.events.length} trace events over ${formatDuration(this._windowMs)}`);
+    const { width, height } = element.viewBox.baseVal;
+    const blob = format === 'svg' ? new Blob([text], { type: 'image/svg+xml' }) : await svgToPng(text, width, height);
+    download(blob, `${this.exportName}.${format}`);
   }
 
   private _syncLoop(): void {

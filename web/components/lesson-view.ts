@@ -205,6 +205,13 @@ export class LessonView extends LitElement {
       .stage event-timeline {
         flex: none;
       }
+      /* Pause is a key (B) in presenter mode: the bar's room goes to the code. */
+      .stage event-timeline::part(toolbar) {
+        display: none;
+      }
+      .stage code-panel {
+        --code-panel-font-size: 20px;
+      }
       .stage code-panel {
         flex: 1 1 0;
         min-height: 0;
@@ -417,6 +424,7 @@ export class LessonView extends LitElement {
           ${this._table
             ? html`<trace-table .events=${events} .origin=${origin} @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></trace-table>`
             : html`<event-timeline
+                export-name=${detail.slug}
                 .events=${events}
                 .lanes=${lanes}
                 .origin=${origin}
@@ -467,7 +475,7 @@ export class LessonView extends LitElement {
           .serverOffsetMs=${this._live?.offsetMs ?? 0}
           .paused=${state?.paused ?? false}
           .scale=${PRESENTING_TIMELINE_SCALE}
-          .maxLanes=${lanes.length + 2}
+          .maxLanes=${lanes.length + 1}
           export-name=${detail.slug}
           @timeline-hover=${this._onHover}
           @timeline-select=${this._onSelect}
@@ -506,9 +514,14 @@ export class LessonView extends LitElement {
       this._presentation = undefined;
     }
     if (!on) return;
-    const presentation = new PresentationController(this, { onChange: (state) => this._onPresentation(state.lesson, state.step) });
+    // Until the workbench has taken this page's lesson and step, the states it streams are older ones: not to be followed.
+    let takenAt = Infinity;
+    const presentation = new PresentationController(this, { onChange: (state) => state.revision >= takenAt && this._onPresentation(state.lesson, state.step) });
     this._presentation = presentation;
-    presentation.change({ lesson: this.slug, step: this._step }).catch((error: Error) => (this._error = error.message));
+    presentation.change({ lesson: this.slug, step: this._step }).then(
+      (state) => (takenAt = state.revision),
+      (error: Error) => (this._error = error.message),
+    );
   }
 
   /** Another window (the presenter window, a phone) moved the presentation: go where it is. */
@@ -748,7 +761,7 @@ function formatRate(perSec: number): string {
 }
 
 /** How much bigger the timeline is drawn in presenter mode: its 13 px labels become 20 px. */
-const PRESENTING_TIMELINE_SCALE = 1.55;
+const PRESENTING_TIMELINE_SCALE = 1.54;
 
 function formatSpeed(speed: number): string {
   return `${Number(speed.toFixed(2))}×`;

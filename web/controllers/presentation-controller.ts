@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { PresentationChange, PresentationState } from '../../server/presentation.ts';
 import type { PresentationUrls } from '../../server/presentation-router.ts';
+import { LIVE_PATH, type LiveServerMessage } from '../../server/live-protocol.ts';
 import { callApi } from '../api.ts';
 
 export interface PresentationControllerOptions {
@@ -8,14 +9,14 @@ export interface PresentationControllerOptions {
   member?: string;
   /** Called with each new state (after `state` is set), and the one before it. */
   onChange?(state: PresentationState, previous: PresentationState | undefined): void;
-  /** The stream ended for good (the server forgot this member, e.g. after a restart). */
+  /** The workbench does not know this member (it restarted): join again. */
   onLost?(): void;
 }
 
 /**
  * Follows the class's presentation: which lesson and step the presenter shows, the pause, the
- * timer and the audience count, pushed by the workbench over Server-Sent Events (an EventSource
- * reconnects by itself). Knows this tab's role, and steers when it is the presenter's.
+ * timer and the audience count, pushed by the workbench on the live socket (reconnecting with
+ * backoff). Knows this tab's role, and steers when it is the presenter's.
  */
 export class PresentationController implements ReactiveController {
   /** The newest state, once the stream has sent one. */
@@ -26,7 +27,10 @@ export class PresentationController implements ReactiveController {
   urls?: Partial<PresentationUrls>;
   status: 'connecting' | 'open' | 'closed' = 'connecting';
 
-  private _source?: EventSource;
+  private _socket?: WebSocket;
+  private _retryMs = 500;
+  private _retry?: ReturnType<typeof setTimeout>;
+  private _connected = false;
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -49,28 +53,41 @@ export class PresentationController implements ReactiveController {
       },
       () => {},
     );
-    const member = this.options.member === undefined ? '' : `?member=${encodeURIComponent(this.options.member)}`;
-    const source = new EventSource(`/api/presentation/events${member}`);
-    this._source = source;
-    source.addEventListener('open', () => {
+    this._connected = true;
+    this._open();
+  }
+
+  private _open(): void {
+    const member = this.options.member === undefined ? '' : `&member=${encodeURIComponent(this.options.member)}`;
+    const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${LIVE_PATH}?presentation${member}`);
+    this._socket = socket;
+    socket.addEventListener('open', () => {
+      this._retryMs = 500;
       this.status = 'open';
       this.host.requestUpdate();
     });
-    source.addEventListener('presentation', (e) => {
+    socket.addEventListener('message', (e) => {
+      const message = JSON.parse(String(e.data)) as LiveServerMessage;
+      if (message.type !== 'presentation') return;
       const previous = this.state;
-      this.state = JSON.parse((e as MessageEvent<string>).data) as PresentationState;
+      this.state = message.state;
       this.options.onChange?.(this.state, previous);
       this.host.requestUpdate();
     });
-    source.addEventListener('error', () => {
-      this.status = source.readyState === EventSource.CLOSED ? 'closed' : 'connecting';
+    socket.addEventListener('close', (e) => {
+      if (this._socket !== socket) return;
+      this.status = 'closed';
       this.host.requestUpdate();
-      if (source.readyState === EventSource.CLOSED && this._source === source) this.options.onLost?.();
+      if (!this._connected) return;
+      if (e.code === 1008) return this.options.onLost?.();
+      this._retry = setTimeout(() => this._open(), (this._retryMs = Math.min(this._retryMs * 2, 10_000)));
     });
   }
 
   hostDisconnected(): void {
-    this._source?.close();
-    this._source = undefined;
+    this._connected = false;
+    clearTimeout(this._retry);
+    this._socket?.close(1000, 'Page left');
+    this._socket = undefined;
   }
 }

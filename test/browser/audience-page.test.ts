@@ -1,0 +1,109 @@
+import { EventSource } from 'eventsource';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { PresentationState } from '../../server/presentation.ts';
+import type { Followed } from '../../web/components/audience-view.ts';
+import { launchChromium } from '../setup/chromium.ts';
+import { startWorkbench, waitFor } from '../setup/workbench.ts';
+
+const AUDIENCE = 40;
+const TOKEN = 'class-token';
+
+/** The median and the largest of some figures. */
+function spread(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, max: sorted.at(-1)! };
+}
+
+const followed = (page: Page) => page.locator('audience-view').evaluate((el: HTMLElement & { followed?: Followed }) => el.followed);
+
+describe('a class joins a presentation', () => {
+  it(`${AUDIENCE} audience pages join the demo as clients, follow the presenter's steps, and may not steer`, { timeout: 120_000 }, async () => {
+    // Loopback is not trusted here: the presenter shows the token, the audience does not (as students on other machines).
+    const [{ url, workbench }, browser] = await Promise.all([startWorkbench({ hmr: true, presenterToken: TOKEN, trustLoopback: false }), launchChromium()]);
+    const state = async () => (await (await fetch(`${url}/api/presentation`)).json()) as PresentationState;
+    const errors: string[] = [];
+
+    // The class opens the audience URL before the talk: each student a browser of its own (its own connections, its own session).
+    const pages = await Promise.all(Array.from({ length: AUDIENCE }, async () => (await browser.newContext()).newPage()));
+    for (const page of pages) page.on('pageerror', (error) => errors.push(error.message));
+    const openedAt = Date.now();
+    await Promise.all(pages.map((page) => page.goto(`${url}/audience`)));
+    await waitFor(async () => (await state()).audience === AUDIENCE, { what: `${AUDIENCE} pages in the room`, timeoutMs: 60_000 });
+    const loadedMs = Date.now() - openedAt;
+    expect(await pages[0]!.locator('audience-view h1').textContent()).toBe('Waiting for the presenter…');
+
+    // The presenter starts the lesson: every page becomes a client of its demo. When each guest's first request reaches the
+    // trace is watched in the workbench itself (polling the trace API forty times a second would load what it measures).
+    const firstRequest = new Map<string, number>();
+    const stopWatching = workbench.hub.subscribe('long-polling', (e) => {
+      // `t` is when the page sent it (on the server's clock, corrected by the page's measured offset).
+      if (e.kind === 'client-request' && e.client?.startsWith('guest-') && !firstRequest.has(e.client)) firstRequest.set(e.client, e.t);
+    });
+    const presenter = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    presenter.on('pageerror', (error) => errors.push(error.message));
+    await presenter.goto(`${url}/lessons/long-polling/?present&token=${TOKEN}#step-2`);
+    const started = await waitFor(async () => {
+      const now = await state();
+      return now.lesson === 'long-polling' && now;
+    }, { what: 'the presenter on the long-polling lesson', timeoutMs: 15_000 });
+    expect(await presenter.evaluate(() => location.search)).toBe('?present'); // the token left the address bar
+    await waitFor(() => firstRequest.size === AUDIENCE, { what: `${AUDIENCE} guests polling on the presenter's trace`, timeoutMs: 30_000 });
+    stopWatching();
+    const join = spread([...firstRequest.values()].map((t) => t - started.at));
+    expect((await state()).audience).toBe(AUDIENCE);
+    // Their lanes reach the presenter's timeline: past the first two, folded into one lane with counts.
+    await waitFor(async () => (await presenter.locator('event-timeline .lane-label.aggregate').count()) === 1, { what: 'the folded audience lane' });
+
+    // The presenter steps: every page follows.
+    const before = (await state()).revision;
+    const steppedAt = Date.now();
+    await presenter.keyboard.press('PageDown');
+    const follows = await waitFor(
+      async () => {
+        const all = await Promise.all(pages.map(followed));
+        return all.every((f) => f && f.revision > before && f.step === 3) && all.map((f) => f!.at - steppedAt);
+      },
+      { what: 'every audience page on step 3' },
+    );
+    const follow = spread(follows);
+    console.log(
+      `audience: ${AUDIENCE} pages loaded and in the room in ${loadedMs} ms; clients of the demo ${join.median} ms (median) / ${join.max} ms (last) after the presenter started; ` +
+        `followed a step in ${follow.median} ms (median) / ${follow.max} ms (slowest)`,
+    );
+
+    // An audience page may read and run its client, but not steer or edit.
+    const refusals = await pages[5]!.evaluate(async () => {
+      const call = async (method: string, path: string, body?: unknown) =>
+        (await fetch(path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })).status;
+      return [
+        await call('PUT', '/api/presentation', { step: 1 }),
+        await call('PUT', '/api/lessons/long-polling/code/server.ts', { code: 'export default () => null;' }),
+        await call('POST', '/api/lessons/long-polling/feed/next'),
+        await call('PUT', '/api/lessons/long-polling/scenario', { kind: 'interval', everyMs: 20 }),
+        await call('PUT', '/api/lessons/long-polling/settings', { timeScale: 10 }),
+        await call('POST', '/api/lessons/long-polling/race', { client: 'naive' }),
+        await call('GET', '/api/lessons/long-polling/code/server.ts'),
+      ];
+    });
+    expect(refusals).toEqual([403, 403, 403, 403, 403, 403, 200]);
+    expect((await state()).step).toBe(3);
+
+    // On to the SSE lesson: the pages follow to it, and its /client-count counts them (plus the presenter's two tabs A and B).
+    await presenter.evaluate(async (token) => {
+      await fetch('/api/presentation', { method: 'PUT', headers: { 'content-type': 'application/json', 'x-presenter-token': token }, body: JSON.stringify({ lesson: 'server-sent-events' }) });
+    }, TOKEN);
+    await presenter.waitForURL(/\/lessons\/server-sent-events\//);
+    // Listening to /client-count ourselves: every audience page, the presenter's tabs A and B, and this listener.
+    const counts: number[] = [];
+    const presence = new EventSource(`${url}/lessons/server-sent-events/api/client-count?client=test`);
+    presence.addEventListener('client-count', (e) => counts.push((JSON.parse(e.data) as { count: number }).count));
+    const count = await waitFor(() => (counts.at(-1) ?? 0) >= AUDIENCE + 3 && counts.at(-1), { what: 'the audience on /client-count', timeoutMs: 30_000 });
+    presence.close();
+    expect(count).toBe(AUDIENCE + 3);
+    expect(errors).toEqual([]);
+    // Figures are printed above (and measured by `npm run bench`); these generous bounds only catch a join or follow gone wrong.
+    expect(join.max).toBeLessThan(2_000 * 3);
+    expect(follow.max).toBeLessThan(500 * 3);
+  });
+});
