@@ -28,7 +28,7 @@ describe('exporting the timeline in Chromium', () => {
 
     const { name, bytes } = await downloadFrom(page, '.export-svg');
     const text = bytes.toString('utf8');
-    expect(name).toBe('timeline.svg');
+    expect(name).toBe('short-polling.svg');
     expect(text).toMatch(/^(<\?xml[^>]*\?>\s*)?<svg /);
     expect(text).toContain('xmlns="http://www.w3.org/2000/svg"');
     expect(text).toMatch(/<text [^>]*class="lane-label server[^>]*>\s*server/);
@@ -46,7 +46,7 @@ describe('exporting the timeline in Chromium', () => {
     expect(Math.abs(parsed.width - shownWidth)).toBeLessThanOrEqual(1);
 
     const png = await downloadFrom(page, '.export-png');
-    expect(png.name).toBe('timeline.png');
+    expect(png.name).toBe('short-polling.png');
     expect([...png.bytes.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
     // The IHDR chunk comes first: its width is the big-endian word at byte 16.
     expect(Math.abs(png.bytes.readUInt32BE(16) - 2 * parsed.width)).toBeLessThanOrEqual(2);
