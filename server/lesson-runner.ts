@@ -63,8 +63,8 @@ interface RunnerProcess {
   aliveAt: number;
   /** Killed by the watchdog: its event loop stopped turning. */
   stuck?: boolean;
-  /** The CPU time it had used at its last "alive" (Linux): a silent runner that is not using CPU is starved, not stuck. */
-  cpuAtAlive?: number;
+  /** When its current silence began and the CPU time it had used then (Linux): a silent runner that is not using CPU is starved, not stuck. */
+  silence?: { at: number; cpuMs: number | undefined };
   /** It said `ready`: from then on it says `alive` all the time. */
   ready?: boolean;
 }
@@ -96,10 +96,15 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     lastCheck = Date.now();
     if (late) return;
     for (const proc of [active, loading]) {
-      if (!proc?.ready || proc.stuck || proc.retiring || Date.now() - proc.aliveAt < stuckAfterMs) continue;
+      if (!proc?.ready || proc.stuck || proc.retiring) continue;
+      const silentMs = Date.now() - proc.aliveAt;
+      // A silence begins: note the CPU time the runner has used so far (read only now, not on every message).
+      if (silentMs >= ALIVE_EVERY_MS * 2) proc.silence ??= { at: Date.now(), cpuMs: processCpuMs(proc.child.pid) };
+      if (silentMs < stuckAfterMs) continue;
       // Silent, but hardly running: starved of CPU by a busy machine, not spinning. Give it more time.
       const cpuMs = processCpuMs(proc.child.pid);
-      if (cpuMs !== undefined && proc.cpuAtAlive !== undefined && cpuMs - proc.cpuAtAlive < (Date.now() - proc.aliveAt) / 4) continue;
+      const since = proc.silence;
+      if (cpuMs !== undefined && since?.cpuMs !== undefined && cpuMs - since.cpuMs < (Date.now() - since.at) / 4) continue;
       proc.stuck = true;
       proc.child.kill('SIGKILL');
     }
@@ -122,8 +127,8 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     };
     proc.port.catch(() => {});
     child.on('message', (m: FromRunnerMessage) => {
-      if (m.type === 'alive') proc.cpuAtAlive = processCpuMs(child.pid);
       proc.aliveAt = Date.now();
+      proc.silence = undefined;
       if (m.type === 'ready') proc.ready = true;
       if (m.type === 'trace') for (const event of m.events) emit(event);
     });

@@ -33,6 +33,8 @@ export function createLiveSocketServer({ hosts, hub, presentation, batchMs = 25,
 
   wss.on('connection', (socket: WebSocket, req: IncomingMessage) => {
     socket.on('error', () => socket.terminate());
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
     const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
     if (query.has('presentation')) return followPresentation(socket, query.get('member'));
     const slug = query.get('lesson') ?? '';
@@ -41,8 +43,6 @@ export function createLiveSocketServer({ hosts, hub, presentation, batchMs = 25,
     const memberId = query.get('member');
     const member = memberId === null ? undefined : presentation?.member(memberId);
     if (memberId !== null && !member) return socket.close(1008, 'Unknown audience member');
-    alive.add(socket);
-    socket.on('pong', () => alive.add(socket));
 
     const send = (message: LiveServerMessage) => {
       if (socket.readyState !== socket.OPEN) return;
@@ -69,8 +69,6 @@ export function createLiveSocketServer({ hosts, hub, presentation, batchMs = 25,
   function followPresentation(socket: WebSocket, memberId: string | null): void {
     if (!presentation) return socket.close(1008, 'No presentation');
     if (memberId !== null && !presentation.member(memberId)) return socket.close(1008, 'Unknown audience member');
-    alive.add(socket);
-    socket.on('pong', () => alive.add(socket));
     const send = (state: PresentationState) => socket.readyState === socket.OPEN && socket.send(JSON.stringify({ type: 'presentation', state } satisfies LiveServerMessage));
     const stop = presentation.subscribe(send);
     const leave = memberId === null ? () => {} : presentation.attend(memberId);

@@ -1,10 +1,11 @@
-import { LitElement, css, html, nothing, type ReactiveController } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { ChatBoxOptions, ChatLine, FeedSnapshot, LessonDetail } from '../../lessons/lesson.ts';
 import type { AudienceMember, PresentationState } from '../../server/presentation.ts';
 import { joinAudience } from '../audience-member.ts';
 import { createClientContext } from '../client-context.ts';
+import { dropController } from '../controllers/drop-controller.ts';
 import { LiveTraceController } from '../controllers/live-trace-controller.ts';
 import { PresentationController } from '../controllers/presentation-controller.ts';
 import { loadLessonClient } from '../lesson-clients.ts';
@@ -119,7 +120,7 @@ export class AudienceView extends LitElement {
       this._error = `Could not join: ${error instanceof Error ? error.message : String(error)}`;
       return;
     }
-    if (this._presentation) drop(this, this._presentation);
+    if (this._presentation) dropController(this, this._presentation);
     this._presentation = new PresentationController(this, {
       member: this._member.id,
       onChange: (next, previous) => this._follow(next, previous),
@@ -143,7 +144,7 @@ export class AudienceView extends LitElement {
     this._shown = undefined;
     this._status = undefined;
     this._chat = undefined;
-    if (this._live) drop(this, this._live);
+    if (this._live) dropController(this, this._live);
     this._live = undefined;
     if (!slug) return void (this._detail = undefined);
     try {
@@ -215,12 +216,6 @@ export class AudienceView extends LitElement {
       ${step ? html`<article class="step"><h2>${step.title}</h2>${unsafeHTML(step.html)}</article>` : nothing}
     `;
   }
-}
-
-/** Stops a controller and forgets it (Lit's `removeController` does not disconnect it). */
-function drop(host: LitElement, controller: ReactiveController & { hostDisconnected(): void }): void {
-  controller.hostDisconnected();
-  host.removeController(controller);
 }
 
 declare global {

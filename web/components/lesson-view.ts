@@ -2,14 +2,16 @@ import { Task } from '@lit/task';
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type { ChatBoxOptions, ChatLine, ClientOptions, FeedSnapshot, LessonControl, LessonDetail, LessonStep } from '../../lessons/lesson.ts';
+import type { ChatBoxOptions, ChatLine, ClientOptions, FeedSnapshot, LessonControl, LessonDetail } from '../../lessons/lesson.ts';
 import { clientLane, type Lane, type SourceLocation, type TraceEvent } from '../../lessons/trace-event.ts';
 import { callApi } from '../api.ts';
 import { createClientContext } from '../client-context.ts';
+import { dropController } from '../controllers/drop-controller.ts';
 import { LiveTraceController } from '../controllers/live-trace-controller.ts';
 import { PresentationController } from '../controllers/presentation-controller.ts';
 import { createProgressStore } from '../progress.ts';
 import { isTyping, presenterCommand, type PresenterCommand } from '../presenter-keys.ts';
+import { runStepAction } from '../step-action.ts';
 import type { ClientOptionsChangeEvent, ControlErrorEvent, TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import { loadLessonClient } from '../lesson-clients.ts';
 import { computeClientStats, RATE_WINDOW_MS, type ClientStats } from '../lesson-stats.ts';
@@ -289,6 +291,8 @@ export class LessonView extends LitElement {
   private readonly _progress = createProgressStore();
   /** The last check verdict looked at (by seq), to remember a pass in the progress. */
   private _checkSeen = 0;
+  /** The lesson, step and step count last recorded in the progress. */
+  private _progressShown?: string;
 
   private readonly _lesson = new Task(this, {
     task: async ([slug], { signal }) => {
@@ -508,11 +512,8 @@ export class LessonView extends LitElement {
 
   /** Starts or stops following the class's presentation; a presenter taking the stage shows this lesson at this step. */
   private _followPresentation(on: boolean): void {
-    if (this._presentation) {
-      this._presentation.hostDisconnected();
-      this.removeController(this._presentation);
-      this._presentation = undefined;
-    }
+    if (this._presentation) dropController(this, this._presentation);
+    this._presentation = undefined;
     if (!on) return;
     // Until the workbench has taken this page's lesson and step, the states it streams are older ones: not to be followed.
     let takenAt = Infinity;
@@ -564,7 +565,8 @@ export class LessonView extends LitElement {
       case 'change':
         return void (detail.usesFeed && callApi('POST', `/api/lessons/${detail.slug}/feed/next`).catch(fail));
       case 'action':
-        return void runStepAction(detail.slug, detail.steps[at - 1], (id) => this._pageClientId(id))?.catch(fail);
+        const action = detail.steps[at - 1]?.action;
+        return void (action && runStepAction(detail.slug, action, (id) => this._pageClientId(id)).catch(fail));
       case 'qr':
         return void (this._qr = !this._qr);
       case 'window':
@@ -577,17 +579,20 @@ export class LessonView extends LitElement {
 
   /** Remembers the step shown and a passed check, for the lesson list. */
   private _recordProgress(detail: LessonDetail): void {
+    // Once per step shown, not once per render (the store reads localStorage).
     const step = Math.min(this._step, detail.steps.length);
-    const last = this._progress.get(detail.slug);
-    if (last?.lastStep !== step || !last.seen.includes(step) || last.totalSteps !== detail.steps.length) this._progress.visit(detail.slug, step, detail.steps.length);
+    const shown = `${detail.slug}#${step}/${detail.steps.length}`;
+    if (shown !== this._progressShown) this._progress.visit(detail.slug, step, detail.steps.length);
+    this._progressShown = shown;
     const events = this._live?.events ?? [];
     const client = detail.check && this._pageClientId(detail.check.client);
     for (let i = events.length - 1; i >= 0 && events[i]!.seq > this._checkSeen; i--) {
       const e = events[i]!;
-      if (e.kind === 'check' && e.phase === 'pass' && e.client === client && !last?.checkPassed) this._progress.passCheck(detail.slug);
+      if (e.kind === 'check' && e.phase === 'pass' && e.client === client) this._progress.passCheck(detail.slug);
     }
     this._checkSeen = events.at(-1)?.seq ?? this._checkSeen;
   }
+
 
   /** Every byte a client's connections carried since `since` (server time), both ways. */
   private _bytesSince(events: readonly TraceEvent[], client: string, since: number): number {
@@ -765,14 +770,6 @@ const PRESENTING_TIMELINE_SCALE = 1.54;
 
 function formatSpeed(speed: number): string {
   return `${Number(speed.toFixed(2))}×`;
-}
-
-/** Runs a step's action again (R in presenter mode), pointed at this tab's clients. */
-function runStepAction(slug: string, step: LessonStep | undefined, clientId: (id: string) => string): Promise<unknown> | undefined {
-  const action = step?.action;
-  if (!action) return undefined;
-  if (action.kind === 'change') return callApi('POST', `/api/lessons/${slug}/feed/next`);
-  return callApi('POST', `/api/lessons/${slug}/${action.kind}`, { client: clientId(action.client) });
 }
 
 function stepFromHash(): number {

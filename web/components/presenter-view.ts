@@ -7,6 +7,7 @@ import { callApi } from '../api.ts';
 import { PresentationController } from '../controllers/presentation-controller.ts';
 import type { ControlErrorEvent } from '../events.ts';
 import { isTyping, presenterCommand } from '../presenter-keys.ts';
+import { runStepAction } from '../step-action.ts';
 import { proseStyles, theme } from '../theme.ts';
 import './lesson-controls.ts';
 
@@ -245,9 +246,7 @@ export class PresenterView extends LitElement {
   private _runAction(): void {
     const action = this._detail?.steps[(this._presentation.state?.step ?? 1) - 1]?.action;
     if (!action || !this._detail) return;
-    const path = `/api/lessons/${this._detail.slug}`;
-    const done = action.kind === 'change' ? callApi('POST', `${path}/feed/next`) : callApi('POST', `${path}/${action.kind}`, { client: action.client });
-    done.catch((error: Error) => (this._error = error.message));
+    runStepAction(this._detail.slug, action).catch((error: Error) => (this._error = error.message));
   }
 
   private _change(change: Parameters<PresentationController['change']>[0]): void {
