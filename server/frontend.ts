@@ -48,7 +48,6 @@ export async function createFrontend({ root, mode, hmrServer }: FrontendOptions)
     logLevel: 'warn',
     server: { middlewareMode: true, ws: hmrServer ? { server: hmrServer } : false },
   });
-  router.use(vite.middlewares);
   const page = (file: string) =>
     async function servePage(req: express.Request, res: express.Response) {
       const html = await readFile(join(root, 'web', file), 'utf8');
@@ -56,5 +55,7 @@ export async function createFrontend({ root, mode, hmrServer }: FrontendOptions)
     };
   router.get(APP_ROUTES, page('index.html'));
   router.get(AUDIENCE_ROUTE, page('audience.html'));
+  // After the pages: Vite would answer `/audience` with the module web/audience.ts to a client that does not say it is navigating.
+  router.use(vite.middlewares);
   return { router, close: () => vite.close() };
 }

@@ -47,6 +47,15 @@ describe('the presentation API', () => {
     stream.close();
   });
 
+  it('serves the audience page and the presenter window as pages, to curl as to a browser', async () => {
+    const { url } = await startWorkbench();
+    for (const [path, tag] of [['/audience', '<audience-view>'], ['/presenter', '<workbench-app>']]) {
+      const res = await fetch(`${url}${path}`);
+      expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 200, 'text/html; charset=utf-8']);
+      expect(await res.text()).toContain(tag);
+    }
+  });
+
   it('refuses a bad change with 400 and says what it expects, changing nothing', async () => {
     const { url } = await startWorkbench();
     const before = (await send(url, 'GET', '/api/presentation')).body;
