@@ -132,6 +132,8 @@ export class AudienceView extends LitElement {
   /** Catches up with the presenter: a new lesson loads and restarts this page's client; a new step just shows. */
   private async _follow(next: PresentationState, previous: PresentationState | undefined) {
     if (next.lesson !== previous?.lesson || !this._detail) await this._switchLesson(next.lesson);
+    // A newer state may have been shown while this one waited for its lesson to load.
+    if (this.followed && this.followed.revision > next.revision) return;
     this.followed = { revision: next.revision, lesson: next.lesson, step: next.step, at: Date.now() };
     this.dataset.lesson = next.lesson ?? '';
     this.dataset.step = String(next.step);
