@@ -236,6 +236,70 @@ export interface LessonClientSpec {
   options?: ClientOptions;
 }
 
+/** How a client gets fresh data: the four techniques the course teaches. */
+export type TechniqueKind = 'short-polling' | 'long-polling' | 'sse' | 'websocket';
+
+/** A technique the choosing lesson measures side by side: the route that serves it and the page's client that runs it. */
+export interface CompareTechnique {
+  /** How its clients get the data (its virtual clients do it the same way). */
+  kind: TechniqueKind;
+  label: string;
+  /** The route under the lesson's API, e.g. `/events`. */
+  route: string;
+  /** The page's client (one of the lesson's clients) that runs it. */
+  client: string;
+}
+
+/** What one technique costs and delivers, measured live over the last few seconds. */
+export interface TechniqueFigures {
+  kind: TechniqueKind;
+  label: string;
+  /** Requests the lesson server received per second (a WebSocket upgrade counts as one). */
+  requestsPerSec: number;
+  /**
+   * Bytes on the wire (request and response lines, headers, bodies, frames: both ways) per
+   * client per feed change. Absent while the feed has not changed in the window.
+   */
+  bytesPerUpdate?: number;
+  /** Feed change → a client had the new version, ms, over every client's deliveries in the window. */
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+  /** Deliveries the latencies are taken from. */
+  deliveries: number;
+  /** Connections open on its route now: held polls, streams, sockets. */
+  open: number;
+  /** Clients that used its route in the window: the page's own and the virtual ones. */
+  clients: number;
+  /** Virtual clients of this technique running now. */
+  virtual: number;
+}
+
+/** The choosing lesson's live figures, sent to its pages once a second. */
+export interface LessonFigures {
+  /** When they were taken, server epoch ms. */
+  at: number;
+  /** The window they cover, ms. */
+  windowMs: number;
+  /** Feed changes in the window. */
+  changes: number;
+  /** CPU the lesson server's process used in the window, % of one core (all four techniques: it is one process). */
+  serverCpuPercent?: number;
+  techniques: TechniqueFigures[];
+  /** The virtual clients: how many of each kind run, the most allowed, and when they stop by themselves. */
+  virtual: VirtualClientsState;
+}
+
+/** The virtual clients of a lesson, as the page shows them. */
+export interface VirtualClientsState {
+  counts: Record<TechniqueKind, number>;
+  /** The most per technique. */
+  max: number;
+  /** When they stop by themselves (bounded in time), server epoch ms; absent while none run. */
+  endsAt?: number;
+  /** Why the last start failed or the clients stopped early, if they did. */
+  error?: string;
+}
+
 /** A lesson as listed by `GET /api/lessons`. */
 export interface LessonSummary {
   slug: string;
@@ -264,4 +328,6 @@ export interface LessonDetail extends LessonSummary {
   check?: LessonCheck;
   /** Where the page imports client.ts from while it is an edit made in the page (an ES module); absent while the original runs. */
   clientModule?: string;
+  /** Techniques measured side by side with live figures and virtual clients (`compare:` in the front matter; the choosing lesson). */
+  compare?: CompareTechnique[];
 }

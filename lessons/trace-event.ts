@@ -326,6 +326,12 @@ export const CONN_HEADER = 'x-workbench-conn';
  */
 export const CLIENT_PARAM = 'client';
 
+/**
+ * Client ids of the choosing lesson's virtual clients start with this: the lesson server counts
+ * their traffic (figures) but does not trace each request, which thousands of them would flood.
+ */
+export const VIRTUAL_CLIENT_PREFIX = 'virtual-';
+
 /** The numeric `version` in a JSON text (a body, an SSE chunk or event, a WebSocket message), if it has one. */
 export function versionIn(text: string | undefined): number | undefined {
   const match = text === undefined ? null : /"version"\s*:\s*(\d+)/.exec(text);

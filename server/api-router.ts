@@ -66,6 +66,24 @@ export function createApiRouter({ hosts, hub, presenter }: ApiRouterOptions): Ro
     res.json(host.setSettings(parseSettings(req.body, host.entry.params)));
   });
 
+  const comparisonOf = (slug: unknown) => {
+    const host = hostOf(slug);
+    if (!host.comparison) throw new HttpError(404, `The ${host.slug} lesson compares no techniques (no "compare:" in its lesson.md)`);
+    return host.comparison;
+  };
+
+  router.get('/lessons/:slug/figures', (req, res) => {
+    res.json(comparisonOf(req.params.slug).figures());
+  });
+
+  // Starts, resizes or stops the virtual clients: {"sse": 1000, "websocket": 0, …}.
+  router.put('/lessons/:slug/virtual-clients', onlyJson, parseJson, (req, res) => {
+    const comparison = comparisonOf(req.params.slug);
+    const body = req.body as unknown;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Expected a JSON object of clients per technique, e.g. {"sse": 1000}');
+    res.json(comparison.setVirtualClients(body as Record<string, number>));
+  });
+
   router.post('/lessons/:slug/race', onlyJson, parseJson, async (req, res) => {
     const host = hostOf(req.params.slug);
     res.status(201).json(await host.race(clientIn(req.body, host)));

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { ClientOptions, LessonCheck, LessonClientSpec, LessonControl, LessonFix, LessonSummary, Scenario, SettingValue } from '../lessons/lesson.ts';
+import type { ClientOptions, CompareTechnique, LessonCheck, LessonClientSpec, LessonControl, LessonFix, LessonSummary, Scenario, SettingValue } from '../lessons/lesson.ts';
 import { parseScenario } from './scenario.ts';
 
 /** A lesson folder as found on disk, with its front matter checked. */
@@ -25,9 +25,13 @@ export interface LessonEntry extends LessonSummary {
   clients: LessonClientSpec[];
   /** The client an audience page runs when it joins a presentation (`audience:` in the front matter; the first client by default). */
   audience: string;
+  /** Techniques measured side by side (the choosing lesson): live figures and virtual clients. */
+  compare?: CompareTechnique[];
   /** The markdown after the front matter (the steps). */
   body: string;
 }
+
+const TECHNIQUES = ['short-polling', 'long-polling', 'sse', 'websocket'];
 
 const FOLDER = /^(\d+)-([a-z0-9]+(?:-[a-z0-9]+)*)$/;
 
@@ -75,6 +79,11 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
     const problem = checkProblem(check, clients);
     if (problem) fail(`"check": ${problem}`);
   }
+  const compare = front.compare as CompareTechnique[] | undefined;
+  if (compare !== undefined) {
+    const problem = compareProblem(compare, clients);
+    if (problem) fail(`"compare": ${problem}`);
+  }
   return {
     slug,
     order: Number(order),
@@ -93,6 +102,7 @@ export async function readLessonEntry(dir: string, folder = basename(dir)): Prom
     check,
     clients,
     audience: audience as string,
+    ...(compare ? { compare } : {}),
     body,
   };
 }
@@ -118,6 +128,19 @@ function checkProblem(check: LessonCheck, clients: LessonClientSpec[]): string |
   if (!['race', 'dropped', 'plain', 'chat'].includes(check.change)) return '"change" must be race, dropped, plain or chat';
   if (!Number.isInteger(check.rounds) || check.rounds < 1 || check.rounds > 10) return '"rounds" must be a whole number from 1 to 10';
   if (typeof check.withinMs !== 'number' || !(check.withinMs >= 100 && check.withinMs <= 60_000)) return '"withinMs" must be 100–60000';
+  return undefined;
+}
+
+/** What is wrong with a declared comparison, if anything: each technique once, on a route, run by one of the lesson's clients. */
+function compareProblem(compare: CompareTechnique[], clients: LessonClientSpec[]): string | undefined {
+  if (!Array.isArray(compare) || compare.length === 0) return 'must be a list of { kind, label, route, client }';
+  for (const t of compare) {
+    if (!TECHNIQUES.includes(t?.kind)) return `"kind" must be one of ${TECHNIQUES.join(', ')}`;
+    if (typeof t.label !== 'string' || !t.label) return `${t.kind} needs a "label"`;
+    if (typeof t.route !== 'string' || !/^\/[\w-]+$/.test(t.route)) return `${t.kind}: "route" must be a path under the lesson's API, like /events`;
+    if (!clients.some((c) => c.id === t.client)) return `${t.kind}: "client" must be one of the lesson's clients`;
+  }
+  if (new Set(compare.map((t) => t.kind)).size !== compare.length) return 'each kind at most once';
   return undefined;
 }
 

@@ -9,6 +9,7 @@ import { highlightLessonFile, highlightLessonFix } from './highlight.ts';
 import { HttpError } from './http-error.ts';
 import { readLessonEntry, type LessonEntry } from './lesson-catalog.ts';
 import { runLessonCheck } from './lesson-check.ts';
+import { createLessonComparison, type LessonComparison } from './lesson-comparison.ts';
 import { createLessonRunner, type LessonRunner, type LoadResult } from './lesson-runner.ts';
 import type { CurrentCode, LessonWorkspace } from './lesson-workspace.ts';
 import { renderLessonSteps } from './render-steps.ts';
@@ -56,6 +57,8 @@ export interface LessonHost {
   fileChanged(file: LessonFile | 'lesson.md'): Promise<LoadResult | undefined>;
   /** Calls `listener` after each change to what `detail()` returns. */
   onDetailChange(listener: () => void): () => void;
+  /** The live figures and virtual clients of a lesson that compares techniques (`compare:`). */
+  readonly comparison?: LessonComparison;
   close(): Promise<void>;
 }
 
@@ -65,10 +68,12 @@ export interface LessonHostOptions {
   buildRoot: string;
   /** Where edits made in the page are kept. */
   workspace: LessonWorkspace;
+  /** The workbench's own address over loopback (`http://127.0.0.1:5173`), once it listens: where virtual clients connect. */
+  origin(): string;
 }
 
 /** Creates the host of one lesson; nothing starts until the lesson is first used. */
-export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, workspace }: LessonHostOptions): LessonHost {
+export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, workspace, origin }: LessonHostOptions): LessonHost {
   let entry = firstEntry;
   const emit = hub.emit.bind(hub, entry.slug);
   const feed = createFeed(entry.feed === undefined ? {} : { initial: entry.feed });
@@ -80,17 +85,29 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
   /** The edited client.ts and the module the pages import, compiled once. */
   let compiledClient: { source: string; module: string } | undefined;
 
+  const comparison =
+    entry.compare &&
+    createLessonComparison({
+      compare: entry.compare,
+      feed,
+      routeUrl: (route) => `${origin()}/lessons/${entry.slug}/api${route}`,
+      intervalMs: () => Number(entry.options.intervalMs ?? 1_000),
+    });
   const runner: LessonRunner = createLessonRunner({
     slug: entry.slug,
     sourcePath: entry.serverPath,
     buildDir: join(buildRoot, entry.slug),
     emit,
+    onMeters: (message) => comparison?.addMeters(message.routes, message.cpuMicros),
     feed: () => feed.current(),
     settings: () => settings,
   });
   const driver = createScenarioDriver(feed, entry.scenario, settings.timeScale);
   const raceOnCue = createRaceOnCue({ feed, timeScale: () => settings.timeScale });
-  const stopObserving = hub.subscribe(entry.slug, raceOnCue.observe);
+  const stopObserving = hub.subscribe(entry.slug, (event) => {
+    raceOnCue.observe(event);
+    comparison?.observe(event);
+  });
   feed.subscribe((snapshot, cause) => {
     emit({ kind: 'feed-change', t: snapshot.changedAt, lane: 'feed', version: snapshot.version, changedAt: snapshot.changedAt, value: snapshot.value, cause });
     runner.sendFeed(snapshot);
@@ -223,7 +240,9 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
       detailListeners.add(listener);
       return () => detailListeners.delete(listener);
     },
+    comparison,
     async close() {
+      comparison?.close();
       driver.stop();
       stopObserving();
       raceOnCue.close();
@@ -256,6 +275,7 @@ async function renderDetail(entry: LessonEntry, code: LessonHost['code'], live: 
     audience: entry.audience,
     usesFeed: entry.usesFeed,
     ...(entry.check ? { check: entry.check } : {}),
+    ...(entry.compare ? { compare: entry.compare } : {}),
     ...(clientCode.edited ? { clientModule: `/api/lessons/${entry.slug}/code/client.js?v=${createHash('sha1').update(clientCode.code).digest('hex').slice(0, 12)}` } : {}),
     ...live(),
   };

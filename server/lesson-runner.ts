@@ -1,12 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { FeedSnapshot, LessonSettings } from '../lessons/lesson.ts';
 import type { ReloadEvent, TraceInput } from '../lessons/trace-event.ts';
 import { compileLessonServer, type CompileError } from './compile-lesson.ts';
 import { processCpuMs } from './process-cpu.ts';
+import { TSX_LOADER } from './tsx-loader.ts';
 import { ALIVE_EVERY_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
 
 export type LoadResult = { ok: true; generation: number } | { ok: false; errors: CompileError[] };
@@ -32,6 +32,8 @@ export interface LessonRunnerOptions {
   /** Where compiled versions are written. */
   buildDir: string;
   emit(event: TraceInput): void;
+  /** The active runner's route meters and CPU time, once a second while there is traffic. */
+  onMeters?(message: Extract<FromRunnerMessage, { type: 'meters' }>): void;
   feed(): FeedSnapshot;
   settings(): LessonSettings;
   /** How long a new runner may take to start and load. @default 15000 */
@@ -41,7 +43,6 @@ export interface LessonRunnerOptions {
 }
 
 const RUNNER_MAIN = fileURLToPath(new URL('./runner-main.ts', import.meta.url));
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const RETIRE_GRACE_MS = 1_500;
 const SHUTTING_DOWN: LoadResult = { ok: false, errors: [{ line: 1, column: 1, message: 'The workbench is shutting down' }] };
 const CRASH_WINDOW_MS = 10_000;
@@ -131,6 +132,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
       proc.silence = undefined;
       if (m.type === 'ready') proc.ready = true;
       if (m.type === 'trace') for (const event of m.events) emit(event);
+      if (m.type === 'meters' && proc === active) options.onMeters?.(m);
     });
     child.once('exit', (code, signal) => onExit(proc, code, signal));
     return proc;

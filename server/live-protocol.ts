@@ -1,4 +1,4 @@
-import type { LessonDetail } from '../lessons/lesson.ts';
+import type { LessonDetail, LessonFigures } from '../lessons/lesson.ts';
 import type { TraceEvent, TraceInput } from '../lessons/trace-event.ts';
 import type { PresentationState } from './presentation.ts';
 
@@ -22,6 +22,8 @@ export type LiveServerMessage =
   | { type: 'cleared' }
   /** Answer to a clock ping. */
   | { type: 'pong'; id: number; serverNow: number }
+  /** The live figures of a lesson that compares techniques, once a second. */
+  | { type: 'figures'; figures: LessonFigures }
   /** The presentation as it is now: sent on connecting and after every change. */
   | { type: 'presentation'; state: PresentationState };
 

@@ -110,6 +110,13 @@ export function createLiveSocketServer({ hosts, hub, presentation, batchMs = 25,
       clearTimeout(timer);
     });
     send({ type: 'hello', lesson: slug, events: hub.events(slug).slice(-HELLO_EVENTS) });
+    if (!host.comparison) return;
+    const stopFigures = host.comparison.subscribe((figures) => send({ type: 'figures', figures }));
+    const leave = host.comparison.watch();
+    socket.once('close', () => {
+      stopFigures();
+      leave();
+    });
   }
 
   const heartbeat = setInterval(() => {

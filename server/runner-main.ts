@@ -9,9 +9,10 @@ import { createServer } from 'node:http';
 import { pathToFileURL } from 'node:url';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonServer, type LessonSettings } from '../lessons/lesson.ts';
-import type { TraceInput } from '../lessons/trace-event.ts';
+import { VIRTUAL_CLIENT_PREFIX, type TraceInput } from '../lessons/trace-event.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
-import { ALIVE_EVERY_MS, RETIRE_REPORT_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
+import { ALIVE_EVERY_MS, METERS_EVERY_MS, RETIRE_REPORT_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
+import { createRouteMeter } from './route-meter.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
 import { createUpgradeRoutes } from './upgrade-routes.ts';
 import { traceHttpMiddleware, type OpenStream } from './trace-http.ts';
@@ -23,7 +24,11 @@ const exit = process.exit.bind(process);
 
 const send = (message: FromRunnerMessage) => process.send?.(message);
 let pending: TraceInput[] = [];
+// Every event is counted per route; a virtual client's are only counted, not traced one by one.
+const meter = createRouteMeter(() => apiBase);
 const emit = (event: TraceInput) => {
+  meter.add(event);
+  if (event.client?.startsWith(VIRTUAL_CLIENT_PREFIX)) return;
   if (pending.length === 0) setImmediate(flushTrace);
   pending.push(event);
 };
@@ -108,6 +113,12 @@ process.on('unhandledRejection', (reason) => reportRuntimeError(reason));
 
 // The workbench's watchdog: as long as these arrive, the event loop turns. A busy loop in lesson code stops them.
 setInterval(() => send({ type: 'alive' }), ALIVE_EVERY_MS).unref();
+setInterval(() => {
+  const routes = meter.take();
+  if (!routes) return;
+  const cpu = process.cpuUsage();
+  send({ type: 'meters', routes, cpuMicros: cpu.user + cpu.system });
+}, METERS_EVERY_MS).unref();
 
 // process.exit() in lesson code ends this runner, never the workbench: say where it was called, then go.
 process.exit = ((code?: number | string | null) => {

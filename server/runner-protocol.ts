@@ -1,5 +1,6 @@
 import type { FeedSnapshot, LessonSettings } from '../lessons/lesson.ts';
 import type { TraceInput } from '../lessons/trace-event.ts';
+import type { RouteCounts } from './route-meter.ts';
 
 /** Messages the workbench sends a runner process over IPC. */
 export type ToRunnerMessage =
@@ -28,6 +29,8 @@ export type FromRunnerMessage =
   | { type: 'load-error'; message: string; line?: number }
   | { type: 'trace'; events: TraceInput[] }
   | { type: 'streams-ended'; count: number }
+  /** Once a second while there is traffic: what each route did, and the CPU this process has used so far (µs, user + system). */
+  | { type: 'meters'; routes: Record<string, RouteCounts>; cpuMicros: number }
   /** Sent every `ALIVE_EVERY_MS` while the event loop turns: a runner that stops sending it is stuck (a busy loop). */
   | { type: 'alive' };
 
@@ -36,3 +39,6 @@ export const RETIRE_REPORT_MS = 100;
 
 /** How often a runner says it is alive, ms. */
 export const ALIVE_EVERY_MS = 250;
+
+/** How often a runner sends its route meters, ms. */
+export const METERS_EVERY_MS = 1_000;

@@ -23,6 +23,7 @@ import type { RuntimeError } from './code-panel.ts';
 import './code-panel.ts';
 import './event-timeline.ts';
 import './lesson-controls.ts';
+import './technique-figures.ts';
 import './socket-wire-view.ts';
 import './stream-wire-view.ts';
 import './trace-table.ts';
@@ -395,6 +396,13 @@ export class LessonView extends LitElement {
             @client-options-change=${(e: ClientOptionsChangeEvent) => this._onOptionsChange(e)}
             @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
           ></lesson-controls>
+          ${detail.compare
+            ? html`<technique-figures
+                .slug=${detail.slug}
+                .figures=${this._live?.figures}
+                @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
+              ></technique-figures>`
+            : nothing}
           <div class="clients">
             ${clients.map((client) => {
               const shown = this._shown.get(client.id);

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { LessonDetail } from '../../lessons/lesson.ts';
+import type { LessonDetail, LessonFigures } from '../../lessons/lesson.ts';
 import type { TraceEvent, TraceInput } from '../../lessons/trace-event.ts';
 import { LIVE_PATH, type LiveClientMessage, type LiveServerMessage } from '../../server/live-protocol.ts';
 import { estimateClockOffset, type ClockSample } from '../clock-offset.ts';
@@ -20,6 +20,8 @@ export class LiveTraceController implements ReactiveController {
   events: readonly TraceEvent[] = [];
   /** The newest lesson detail the server pushed (after a file changed), if any. */
   detail?: LessonDetail;
+  /** The live figures of a lesson that compares techniques, once a second. */
+  figures?: LessonFigures;
   status: 'connecting' | 'open' | 'closed' = 'connecting';
   /** Server clock minus browser clock, ms; 0 until measured. */
   offsetMs = 0;
@@ -115,6 +117,9 @@ export class LiveTraceController implements ReactiveController {
         break;
       case 'lesson':
         this.detail = message.detail;
+        break;
+      case 'figures':
+        this.figures = message.figures;
         break;
       case 'pong': {
         const sentAt = this._pings.get(message.id);

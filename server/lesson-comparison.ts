@@ -1,0 +1,96 @@
+import type { CompareTechnique, LessonFigures, TechniqueKind, VirtualClientsState } from '../lessons/lesson.ts';
+import type { TraceEvent } from '../lessons/trace-event.ts';
+import type { Feed } from './feed.ts';
+import type { RouteCounts } from './route-meter.ts';
+import { createTechniqueFigures } from './technique-figures.ts';
+import { createVirtualClients } from './virtual-clients.ts';
+
+/** The choosing lesson's live comparison: figures per technique, once a second, and its virtual clients. */
+export interface LessonComparison {
+  /** The runner's route meters (see runner-main.ts). */
+  addMeters(routes: Record<string, RouteCounts>, cpuMicros: number): void;
+  /** A trace event of the lesson: the page's clients' deliveries count toward the latencies. */
+  observe(event: TraceEvent): void;
+  /** The figures as last taken. */
+  figures(): LessonFigures;
+  /** Calls `listener` with the figures once a second while someone listens. */
+  subscribe(listener: (figures: LessonFigures) => void): () => void;
+  /** A page watches the lesson; the returned function says it left. The virtual clients stop with the last page. */
+  watch(): () => void;
+  setVirtualClients(counts: Partial<Record<TechniqueKind, number>>): VirtualClientsState;
+  close(): void;
+}
+
+export interface LessonComparisonOptions {
+  compare: readonly CompareTechnique[];
+  feed: Feed;
+  /** The absolute URL of a route of the lesson's API on this workbench (over loopback). */
+  routeUrl(route: string): string;
+  /** Short polling's interval for the virtual clients, ms. */
+  intervalMs(): number;
+}
+
+const EVERY_MS = 1_000;
+
+export function createLessonComparison({ compare, feed, routeUrl, intervalMs }: LessonComparisonOptions): LessonComparison {
+  const figures = createTechniqueFigures({ compare });
+  const kindOf = new Map(compare.map((t) => [t.client, t.kind]));
+  /** The version each page client showed last: a short poll shows the same version again and again; only the first counts. */
+  const shown = new Map<string, number>();
+  const listeners = new Set<(figures: LessonFigures) => void>();
+  let watchers = 0;
+  const virtual = createVirtualClients({
+    compare,
+    routeUrl,
+    intervalMs,
+    onReport(report) {
+      for (const [kind, latencies] of Object.entries(report.latencies)) figures.addLatencies(kind as TechniqueKind, latencies);
+    },
+  });
+  let latest = figures.take(virtual.state());
+  const stopFeed = feed.subscribe(() => figures.addChange());
+  let timer: NodeJS.Timeout | undefined;
+  const tick = () => {
+    latest = figures.take(virtual.state());
+    for (const listener of listeners) listener(latest);
+  };
+
+  return {
+    addMeters: figures.addMeters,
+    observe(event) {
+      if (event.kind !== 'client-show') return;
+      const kind = kindOf.get(event.client.replace(/-\d+$/, '')); // a second tab's client is `sse-2`
+      if (!kind || (shown.get(event.client) ?? -1) >= event.version) return;
+      shown.set(event.client, event.version);
+      figures.addLatencies(kind, [event.staleMs]);
+    },
+    figures: () => latest,
+    subscribe(listener) {
+      listeners.add(listener);
+      timer ??= setInterval(tick, EVERY_MS);
+      listener(latest);
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) {
+          clearInterval(timer);
+          timer = undefined;
+        }
+      };
+    },
+    watch() {
+      watchers++;
+      let left = false;
+      return () => {
+        if (left) return;
+        left = true;
+        if (--watchers === 0 && virtual.state().endsAt) virtual.stop('Stopped: the last page of the lesson was closed');
+      };
+    },
+    setVirtualClients: (counts) => virtual.set(counts),
+    close() {
+      clearInterval(timer);
+      stopFeed();
+      virtual.stop();
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { CompareTechnique, TechniqueKind, VirtualClientsState } from '../lessons/lesson.ts';
+import { HttpError } from './http-error.ts';
+import { TSX_LOADER } from './tsx-loader.ts';
+
+/** What the workbench tells the virtual clients' process: how many of each technique, where. */
+export type ToVirtualClients = { type: 'set'; techniques: { kind: TechniqueKind; url: string; count: number }[]; intervalMs: number };
+
+/** What it reports once a second: how many run, the latencies measured since the last report, failures. */
+export type FromVirtualClients = {
+  type: 'report';
+  running: Partial<Record<TechniqueKind, number>>;
+  latencies: Partial<Record<TechniqueKind, number[]>>;
+  errors: number;
+  lastError?: string;
+};
+
+export interface VirtualClients {
+  /** Runs `counts` clients per technique (0 stops that technique); 400 for counts out of bounds. */
+  set(counts: Partial<Record<TechniqueKind, number>>): VirtualClientsState;
+  /** Stops them all; `reason` is shown on the page. */
+  stop(reason?: string): void;
+  state(): VirtualClientsState;
+}
+
+export interface VirtualClientsOptions {
+  compare: readonly CompareTechnique[];
+  /** The absolute URL of a route of the lesson's API on this workbench (over loopback). */
+  routeUrl(route: string): string;
+  /** Short polling's interval, ms (the lesson's option, as the page's client uses it). */
+  intervalMs(): number;
+  onReport(report: FromVirtualClients): void;
+  /** @default 5000 */
+  maxPerTechnique?: number;
+  /** They stop by themselves after this long, ms. @default 5 minutes */
+  lifetimeMs?: number;
+}
+
+const MAIN = fileURLToPath(new URL('./virtual-clients-main.ts', import.meta.url));
+export const MAX_PER_TECHNIQUE = 5_000;
+const LIFETIME_MS = 5 * 60_000;
+/** File descriptors kept free for everything else the workbench does. */
+const SPARE_FDS = 2_048;
+
+/**
+ * Creates the choosing lesson's virtual clients: headless clients of each technique in a
+ * separate process, on loopback, through the workbench like the page's own. Bounded in count
+ * (per technique, and in all by the open-file limit: the workbench holds two sockets per
+ * connection it proxies) and in time; the process exists only while some run.
+ */
+export function createVirtualClients({ compare, routeUrl, intervalMs, onReport, maxPerTechnique = MAX_PER_TECHNIQUE, lifetimeMs = LIFETIME_MS }: VirtualClientsOptions): VirtualClients {
+  const zero = () => Object.fromEntries(compare.map((t) => [t.kind, 0])) as Record<TechniqueKind, number>;
+  let counts = zero();
+  let child: ChildProcess | undefined;
+  let endsAt: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let error: string | undefined;
+  const maxInAll = Math.floor((openFileLimit() - SPARE_FDS) / 2);
+
+  const state = (): VirtualClientsState => ({ counts: { ...counts }, max: maxPerTechnique, ...(endsAt ? { endsAt } : {}), ...(error ? { error } : {}) });
+  const stop = (reason?: string) => {
+    counts = zero();
+    endsAt = undefined;
+    error = reason;
+    clearTimeout(timer);
+    child?.kill();
+    child = undefined;
+  };
+
+  return {
+    set(next) {
+      for (const [kind, count] of Object.entries(next)) {
+        if (!compare.some((t) => t.kind === kind)) throw new HttpError(400, `Unknown technique "${kind}": ${compare.map((t) => t.kind).join(', ')}`);
+        if (!Number.isInteger(count) || count! < 0 || count! > maxPerTechnique) throw new HttpError(400, `${kind}: a whole number of clients from 0 to ${maxPerTechnique}, got ${JSON.stringify(count)}`);
+      }
+      const wanted = { ...counts, ...next };
+      const total = Object.values(wanted).reduce((a, b) => a + b, 0);
+      if (total > maxInAll) throw new HttpError(400, `${total} clients in all is more than this machine's open-file limit allows (${maxInAll}); raise it with ulimit -n`);
+      if (total === 0) {
+        stop();
+        return state();
+      }
+      counts = wanted;
+      error = undefined;
+      if (!child) {
+        child = fork(MAIN, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } });
+        const started = child;
+        started.on('message', (message: FromVirtualClients) => message.type === 'report' && onReport(message));
+        started.once('exit', (code, signal) => {
+          if (child !== started) return;
+          stop(`The virtual clients' process ended (${signal ?? `exit code ${code}`})`);
+        });
+        endsAt = Date.now() + lifetimeMs;
+        timer = setTimeout(() => stop(`Stopped after ${lifetimeMs / 60_000} minutes: virtual clients are bounded in time`), lifetimeMs);
+        timer.unref();
+      }
+      const message: ToVirtualClients = {
+        type: 'set',
+        techniques: compare.map((t) => ({ kind: t.kind, url: routeUrl(t.route), count: counts[t.kind] })),
+        intervalMs: intervalMs(),
+      };
+      child.send(message);
+      return state();
+    },
+    stop,
+    state,
+  };
+}
+
+/** The soft limit on open files (Linux's /proc); a conservative guess elsewhere. */
+function openFileLimit(): number {
+  try {
+    const line = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (line) return Number(line[1]);
+  } catch {
+    // no /proc
+  }
+  return 10_240;
+}

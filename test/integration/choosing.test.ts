@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { FeedSnapshot, LessonFigures } from '../../lessons/lesson.ts';
+import { readEventStream } from '../setup/event-stream-reader.ts';
+import { startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
+
+const json = { 'content-type': 'application/json' };
+const put = (url: string, path: string, body: unknown) => fetch(`${url}${path}`, { method: 'PUT', headers: json, body: JSON.stringify(body) });
+
+describe('the choosing lesson: one feed, four techniques', () => {
+  it('serves the same change by short poll, long poll (since=), event stream and WebSocket', async () => {
+    const { url, workbench } = await startWorkbench();
+    await put(url, '/api/lessons/choosing/scenario', { kind: 'manual' });
+    const api = `${url}/lessons/choosing/api`;
+    const now = (await (await fetch(`${api}/poll`)).json()) as FeedSnapshot;
+
+    const held = fetch(`${api}/long-poll?since=${now.version}`);
+    const behind = await fetch(`${api}/long-poll?since=${now.version - 1}`);
+    expect(await behind.json()).toMatchObject({ version: now.version }); // behind: answered at once
+    const stream = await readEventStream(`${api}/events`);
+    expect(stream.headers['content-type']).toMatch(/^text\/event-stream/);
+    const socket = new WebSocket(`${api.replace('http', 'ws')}/socket`);
+    const frames: FeedSnapshot[] = [];
+    socket.on('message', (data) => frames.push(JSON.parse(String(data)) as FeedSnapshot));
+    await waitFor(() => frames.length === 1 && stream.events.length === 1, { what: 'the first snapshot on the stream and the socket' });
+    await waitFor(async () => (await traceOf(url, 'choosing')).some((e) => e.kind === 'http-held'), { what: 'the long poll held' });
+
+    const changed = workbench.hosts.get('choosing')!.feed.change({ price: 42 }, 'manual');
+    const answer = (await (await held).json()) as FeedSnapshot;
+    await waitFor(() => frames.length === 2 && stream.events.length === 2, { what: 'the change on the stream and the socket' });
+    expect(answer).toMatchObject({ version: changed.version, value: { price: 42 } });
+    expect(JSON.parse(stream.events[1]!.data)).toMatchObject({ version: changed.version });
+    expect(stream.events[1]!.lastEventId).toBe(String(changed.version));
+    expect(frames[1]).toMatchObject({ version: changed.version });
+    expect(await (await fetch(`${api}/poll`)).json()).toMatchObject({ version: changed.version });
+    stream.close();
+    socket.close();
+  });
+
+  it('runs virtual clients of each technique in another process, counts them in the figures without tracing each, and stops them', async () => {
+    const { url, workbench } = await startWorkbench();
+    await put(url, '/api/lessons/choosing/scenario', { kind: 'interval', everyMs: 500 });
+    const comparison = workbench.hosts.get('choosing')!.comparison!;
+    const figures: LessonFigures[] = [];
+    const stop = comparison.subscribe((f) => figures.push(f));
+    const leave = comparison.watch();
+
+    const started = await put(url, '/api/lessons/choosing/virtual-clients', { 'short-polling': 40, 'long-polling': 40, sse: 40, websocket: 40 });
+    expect(started.status).toBe(200);
+    expect(await started.json()).toMatchObject({ counts: { 'short-polling': 40, 'long-polling': 40, sse: 40, websocket: 40 }, max: 5000, endsAt: expect.any(Number) });
+    const row = (f: LessonFigures | undefined, kind: string) => f?.techniques.find((t) => t.kind === kind);
+    const loaded = await waitFor(
+      () => {
+        const f = figures.at(-1);
+        const ready = ['long-polling', 'sse', 'websocket'].every((k) => row(f, k)!.open >= 40 && row(f, k)!.deliveries >= 40) && row(f, 'short-polling')!.requestsPerSec >= 20;
+        return ready && f!.techniques.every((t) => t.bytesPerUpdate !== undefined && t.latencyP99Ms !== undefined) && f;
+      },
+      { timeoutMs: 20_000, what: 'figures counting 40 virtual clients of each technique' },
+    );
+    // Streams and sockets cost bytes per change in the tens; every poll is a whole HTTP exchange.
+    expect(row(loaded, 'sse')!.bytesPerUpdate).toBeLessThan(row(loaded, 'long-polling')!.bytesPerUpdate!);
+    expect(row(loaded, 'websocket')!.bytesPerUpdate).toBeLessThan(row(loaded, 'long-polling')!.bytesPerUpdate!);
+    expect(loaded.serverCpuPercent).toBeGreaterThan(0);
+    expect((await traceOf(url, 'choosing')).filter((e) => e.client?.startsWith('virtual-'))).toEqual([]);
+    expect(await (await fetch(`${url}/api/lessons/choosing/figures`)).json()).toMatchObject({ virtual: { counts: { sse: 40 } } });
+
+    // Bounded: more than the most per technique, or an unknown one, is refused and changes nothing.
+    const tooMany = await put(url, '/api/lessons/choosing/virtual-clients', { sse: 5001 });
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.json()).toEqual({ error: expect.stringContaining('0 to 5000') });
+    expect((await put(url, '/api/lessons/choosing/virtual-clients', { carrier: 1 })).status).toBe(400);
+    expect((await put(url, '/api/lessons/short-polling/virtual-clients', { sse: 1 })).status).toBe(404);
+
+    // The last page leaves: they stop, and their connections close.
+    leave();
+    expect(comparison.figures().virtual.counts.sse).toBe(40);
+    await waitFor(() => ['long-polling', 'sse', 'websocket'].every((k) => row(figures.at(-1), k)!.open === 0) && figures.at(-1), {
+      timeoutMs: 15_000,
+      what: 'every virtual connection closed',
+    }).then((f) => expect(f.virtual).toMatchObject({ counts: { sse: 0 }, error: expect.stringContaining('last page') }));
+    stop();
+  });
+});

@@ -1,0 +1,150 @@
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { LessonFigures, TechniqueFigures, TechniqueKind } from '../../lessons/lesson.ts';
+import { callApi } from '../api.ts';
+import { ControlErrorEvent } from '../events.ts';
+import { theme } from '../theme.ts';
+
+/** Quick settings of the virtual clients, per technique. */
+const PRESETS = [0, 100, 1_000, 5_000];
+
+/**
+ * The choosing lesson's live figures: one row per technique (requests/s, bytes per update,
+ * latency p50/p99, open connections, clients) with its virtual clients, and the lesson server's
+ * CPU. The figures come from the server once a second; changing a count asks it to start or
+ * stop virtual clients.
+ * @fires control-error - Starting or stopping virtual clients failed (e.g. more than allowed).
+ */
+@customElement('technique-figures')
+export class TechniqueFiguresView extends LitElement {
+  static override styles = [
+    theme,
+    css`
+      :host {
+        display: block;
+        font-size: 0.95rem;
+      }
+      table {
+        border-collapse: collapse;
+        width: 100%;
+        font-variant-numeric: tabular-nums;
+      }
+      th,
+      td {
+        padding: 0.2rem 0.5rem;
+        border-bottom: 1px solid var(--wb-border);
+        text-align: right;
+        white-space: nowrap;
+      }
+      th:first-child,
+      td:first-child {
+        text-align: left;
+      }
+      thead th {
+        color: var(--wb-muted);
+        font-weight: 500;
+        font-size: 0.85rem;
+      }
+      td.none {
+        color: var(--wb-muted);
+      }
+      input {
+        width: 5.5em;
+        text-align: right;
+      }
+      .footer {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.4rem 1rem;
+        margin-top: 0.4rem;
+        color: var(--wb-muted);
+      }
+      .cpu {
+        color: var(--wb-text);
+      }
+      .error {
+        color: var(--wb-error);
+      }
+    `,
+  ];
+
+  @property() slug = '';
+  @property({ attribute: false }) figures?: LessonFigures;
+  /** Counts typed but not yet applied, per technique. */
+  @state() private _draft: Partial<Record<TechniqueKind, number>> = {};
+
+  override render() {
+    const figures = this.figures;
+    if (!figures) return html`<p class="footer">Measuring…</p>`;
+    const endsIn = figures.virtual.endsAt ? Math.max(0, Math.round((figures.virtual.endsAt - figures.at) / 1000)) : undefined;
+    return html`
+      <table aria-label="Live figures per technique">
+        <thead>
+          <tr>
+            <th scope="col">technique</th>
+            <th scope="col" title="HTTP requests the server received per second">req/s</th>
+            <th scope="col" title="Bytes on the wire per client per change, both ways, headers and framing included">B / update</th>
+            <th scope="col" title="Data changed → a client had it, ms">latency p50</th>
+            <th scope="col">p99</th>
+            <th scope="col" title="Connections open on the route now: held polls, streams, sockets">open</th>
+            <th scope="col" title="Clients that used the route in the window">clients</th>
+            <th scope="col" title="Headless clients in a separate process (0 to ${figures.virtual.max})">virtual clients</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${figures.techniques.map((t) => this._row(t, figures.virtual.max))}
+        </tbody>
+      </table>
+      <div class="footer">
+        <span class="cpu" title="The lesson server's process: all four techniques together">server CPU ${figures.serverCpuPercent === undefined ? '—' : `${Math.round(figures.serverCpuPercent)} %`}</span>
+        <span>${figures.changes} ${figures.changes === 1 ? 'change' : 'changes'} in the last ${figures.windowMs / 1000} s</span>
+        <span>
+          virtual clients, each:
+          ${PRESETS.filter((n) => n <= figures.virtual.max).map(
+            (n) => html`<button @click=${() => this._apply(Object.fromEntries(figures.techniques.map((t) => [t.kind, n])))}>${n.toLocaleString('en')}</button>`,
+          )}
+        </span>
+        ${endsIn !== undefined ? html`<span>stop by themselves in ${Math.floor(endsIn / 60)}:${String(endsIn % 60).padStart(2, '0')}</span>` : nothing}
+        ${figures.virtual.error ? html`<span class="error" role="status">${figures.virtual.error}</span>` : nothing}
+      </div>
+    `;
+  }
+
+  private _row(t: TechniqueFigures, max: number) {
+    const value = (n: number | undefined, unit = '') => (n === undefined ? html`<td class="none">—</td>` : html`<td>${n.toLocaleString('en', { maximumFractionDigits: n < 10 ? 1 : 0 })}${unit}</td>`);
+    return html`<tr data-kind=${t.kind}>
+      <th scope="row">${t.label}</th>
+      ${value(t.requestsPerSec)} ${value(t.bytesPerUpdate)} ${value(t.latencyP50Ms, ' ms')} ${value(t.latencyP99Ms, ' ms')} ${value(t.open)} ${value(t.clients)}
+      <td>
+        <input
+          type="number"
+          min="0"
+          max=${max}
+          step="100"
+          aria-label="Virtual ${t.label} clients"
+          .value=${String(this._draft[t.kind] ?? t.virtual)}
+          @input=${(e: Event) => (this._draft = { ...this._draft, [t.kind]: (e.target as HTMLInputElement).valueAsNumber })}
+          @change=${(e: Event) => this._apply({ [t.kind]: (e.target as HTMLInputElement).valueAsNumber })}
+        />
+      </td>
+    </tr>`;
+  }
+
+  private async _apply(counts: Partial<Record<TechniqueKind, number>>) {
+    try {
+      const virtual = await callApi<LessonFigures['virtual']>('PUT', `/api/lessons/${this.slug}/virtual-clients`, counts);
+      this._draft = {};
+      if (this.figures) this.figures = { ...this.figures, virtual };
+    } catch (error) {
+      this._draft = {};
+      this.dispatchEvent(new ControlErrorEvent(error instanceof Error ? error.message : String(error)));
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'technique-figures': TechniqueFiguresView;
+  }
+}
