@@ -294,6 +294,8 @@ export interface VirtualClientsState {
   counts: Record<TechniqueKind, number>;
   /** The most per technique. */
   max: number;
+  /** The most in all (this machine's open-file limit: the lesson server holds a socket per connection). */
+  maxTotal: number;
   /** When they stop by themselves (bounded in time), server epoch ms; absent while none run. */
   endsAt?: number;
   /** Why the last start failed or the clients stopped early, if they did. */

@@ -77,11 +77,11 @@ export function createApiRouter({ hosts, hub, presenter }: ApiRouterOptions): Ro
   });
 
   // Starts, resizes or stops the virtual clients: {"sse": 1000, "websocket": 0, …}.
-  router.put('/lessons/:slug/virtual-clients', onlyJson, parseJson, (req, res) => {
+  router.put('/lessons/:slug/virtual-clients', onlyJson, parseJson, async (req, res) => {
     const comparison = comparisonOf(req.params.slug);
     const body = req.body as unknown;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Expected a JSON object of clients per technique, e.g. {"sse": 1000}');
-    res.json(comparison.setVirtualClients(body as Record<string, number>));
+    res.json(await comparison.setVirtualClients(body as Record<string, number>));
   });
 
   router.post('/lessons/:slug/race', onlyJson, parseJson, async (req, res) => {

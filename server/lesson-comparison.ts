@@ -17,22 +17,22 @@ export interface LessonComparison {
   subscribe(listener: (figures: LessonFigures) => void): () => void;
   /** A page watches the lesson; the returned function says it left. The virtual clients stop with the last page. */
   watch(): () => void;
-  setVirtualClients(counts: Partial<Record<TechniqueKind, number>>): VirtualClientsState;
+  setVirtualClients(counts: Partial<Record<TechniqueKind, number>>): Promise<VirtualClientsState>;
   close(): void;
 }
 
 export interface LessonComparisonOptions {
   compare: readonly CompareTechnique[];
   feed: Feed;
-  /** The absolute URL of a route of the lesson's API on this workbench (over loopback). */
-  routeUrl(route: string): string;
+  /** The lesson API's base URL on the lesson server itself (see `createVirtualClients`). */
+  apiBase(): Promise<string>;
   /** Short polling's interval for the virtual clients, ms. */
   intervalMs(): number;
 }
 
 const EVERY_MS = 1_000;
 
-export function createLessonComparison({ compare, feed, routeUrl, intervalMs }: LessonComparisonOptions): LessonComparison {
+export function createLessonComparison({ compare, feed, apiBase, intervalMs }: LessonComparisonOptions): LessonComparison {
   const figures = createTechniqueFigures({ compare });
   const kindOf = new Map(compare.map((t) => [t.client, t.kind]));
   /** The version each page client showed last: a short poll shows the same version again and again; only the first counts. */
@@ -41,9 +41,10 @@ export function createLessonComparison({ compare, feed, routeUrl, intervalMs }: 
   let watchers = 0;
   const virtual = createVirtualClients({
     compare,
-    routeUrl,
+    apiBase,
     intervalMs,
     onReport(report) {
+      if (process.env.DEBUG_VIRTUAL) console.log(JSON.stringify({ running: report.running, errors: report.errors, lastError: report.lastError }));
       for (const [kind, latencies] of Object.entries(report.latencies)) figures.addLatencies(kind as TechniqueKind, latencies);
     },
   });

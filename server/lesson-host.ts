@@ -68,12 +68,10 @@ export interface LessonHostOptions {
   buildRoot: string;
   /** Where edits made in the page are kept. */
   workspace: LessonWorkspace;
-  /** The workbench's own address over loopback (`http://127.0.0.1:5173`), once it listens: where virtual clients connect. */
-  origin(): string;
 }
 
 /** Creates the host of one lesson; nothing starts until the lesson is first used. */
-export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, workspace, origin }: LessonHostOptions): LessonHost {
+export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, workspace }: LessonHostOptions): LessonHost {
   let entry = firstEntry;
   const emit = hub.emit.bind(hub, entry.slug);
   const feed = createFeed(entry.feed === undefined ? {} : { initial: entry.feed });
@@ -90,7 +88,10 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
     createLessonComparison({
       compare: entry.compare,
       feed,
-      routeUrl: (route) => `${origin()}/lessons/${entry.slug}/api${route}`,
+      apiBase: async () => {
+        void start();
+        return `${await runner.target()}/lessons/${entry.slug}/api`;
+      },
       intervalMs: () => Number(entry.options.intervalMs ?? 1_000),
     });
   const runner: LessonRunner = createLessonRunner({

@@ -128,7 +128,9 @@ process.exit = ((code?: number | string | null) => {
   return exit(code);
 }) as typeof process.exit;
 
-server.listen(0, '127.0.0.1', () => {
+// A deep accept queue: the choosing lesson's virtual clients connect by the thousand, and a SYN
+// dropped from a full queue is retried only after a second (then 3, 7 …).
+server.listen({ port: 0, host: '127.0.0.1', backlog: 4_096 }, () => {
   const address = server.address();
   if (address && typeof address === 'object') send({ type: 'ready', port: address.port });
 });

@@ -10,13 +10,15 @@ import { VIRTUAL_CLIENT_PREFIX } from '../lessons/trace-event.ts';
 import { startLoadClient } from './load-clients.ts';
 import type { FromVirtualClients, ToVirtualClients } from './virtual-clients.ts';
 
-/** Clients opened per technique per tick: a ramp, not a flood of connection attempts. */
-const RAMP_PER_TICK = 100;
+/** Clients opened per technique per tick: a ramp (1 000 a second each), not a flood of connection attempts. */
+const RAMP_PER_TICK = 50;
 const TICK_MS = 50;
 const REPORT_EVERY_MS = 1_000;
 
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 const running = new Map<TechniqueKind, AbortController[]>();
+/** Where each technique's clients connect: a new URL (a new lesson server after an edit) restarts them there. */
+const urls = new Map<TechniqueKind, string>();
 let wanted: Extract<ToVirtualClients, { type: 'set' }> = { type: 'set', techniques: [], intervalMs: 1_000 };
 let latencies: Partial<Record<TechniqueKind, number[]>> = {};
 let errors = 0;
@@ -32,6 +34,10 @@ setInterval(() => {
   for (const technique of wanted.techniques) {
     const clients = running.get(technique.kind) ?? [];
     running.set(technique.kind, clients);
+    if (urls.get(technique.kind) !== technique.url) {
+      for (const controller of clients.splice(0)) controller.abort();
+      urls.set(technique.kind, technique.url);
+    }
     for (let i = 0; i < RAMP_PER_TICK && clients.length < technique.count; i++) {
       const controller = new AbortController();
       clients.push(controller);

@@ -19,7 +19,7 @@ export type FromVirtualClients = {
 
 export interface VirtualClients {
   /** Runs `counts` clients per technique (0 stops that technique); 400 for counts out of bounds. */
-  set(counts: Partial<Record<TechniqueKind, number>>): VirtualClientsState;
+  set(counts: Partial<Record<TechniqueKind, number>>): Promise<VirtualClientsState>;
   /** Stops them all; `reason` is shown on the page. */
   stop(reason?: string): void;
   state(): VirtualClientsState;
@@ -27,8 +27,12 @@ export interface VirtualClients {
 
 export interface VirtualClientsOptions {
   compare: readonly CompareTechnique[];
-  /** The absolute URL of a route of the lesson's API on this workbench (over loopback). */
-  routeUrl(route: string): string;
+  /**
+   * The lesson API's base URL on the lesson server itself (its runner, over loopback): the virtual
+   * clients do not go through the workbench, which serves the page meanwhile. Asked again every
+   * second: after an edit a new runner serves, and the clients move to it.
+   */
+  apiBase(): Promise<string>;
   /** Short polling's interval, ms (the lesson's option, as the page's client uses it). */
   intervalMs(): number;
   onReport(report: FromVirtualClients): void;
@@ -41,36 +45,48 @@ export interface VirtualClientsOptions {
 const MAIN = fileURLToPath(new URL('./virtual-clients-main.ts', import.meta.url));
 export const MAX_PER_TECHNIQUE = 5_000;
 const LIFETIME_MS = 5 * 60_000;
-/** File descriptors kept free for everything else the workbench does. */
+/** File descriptors kept free for everything else a process does. */
 const SPARE_FDS = 2_048;
 
 /**
  * Creates the choosing lesson's virtual clients: headless clients of each technique in a
- * separate process, on loopback, through the workbench like the page's own. Bounded in count
- * (per technique, and in all by the open-file limit: the workbench holds two sockets per
- * connection it proxies) and in time; the process exists only while some run.
+ * separate process, on loopback, straight to the lesson server. Bounded in count (per technique,
+ * and in all by the open-file limit) and in time; the process exists only while some run.
  */
-export function createVirtualClients({ compare, routeUrl, intervalMs, onReport, maxPerTechnique = MAX_PER_TECHNIQUE, lifetimeMs = LIFETIME_MS }: VirtualClientsOptions): VirtualClients {
+export function createVirtualClients({ compare, apiBase, intervalMs, onReport, maxPerTechnique = MAX_PER_TECHNIQUE, lifetimeMs = LIFETIME_MS }: VirtualClientsOptions): VirtualClients {
   const zero = () => Object.fromEntries(compare.map((t) => [t.kind, 0])) as Record<TechniqueKind, number>;
   let counts = zero();
   let child: ChildProcess | undefined;
   let endsAt: number | undefined;
   let timer: NodeJS.Timeout | undefined;
   let error: string | undefined;
-  const maxInAll = Math.floor((openFileLimit() - SPARE_FDS) / 2);
+  let follow: NodeJS.Timeout | undefined;
+  let base = '';
+  // The lesson server and the clients' process each hold one socket per connection.
+  const maxInAll = openFileLimit() - SPARE_FDS;
 
-  const state = (): VirtualClientsState => ({ counts: { ...counts }, max: maxPerTechnique, ...(endsAt ? { endsAt } : {}), ...(error ? { error } : {}) });
+  const state = (): VirtualClientsState => ({ counts: { ...counts }, max: maxPerTechnique, maxTotal: maxInAll, ...(endsAt ? { endsAt } : {}), ...(error ? { error } : {}) });
   const stop = (reason?: string) => {
     counts = zero();
     endsAt = undefined;
     error = reason;
     clearTimeout(timer);
+    clearInterval(follow);
     child?.kill();
     child = undefined;
   };
 
+  const tell = () => {
+    const message: ToVirtualClients = {
+      type: 'set',
+      techniques: compare.map((t) => ({ kind: t.kind, url: `${base}${t.route}`, count: counts[t.kind] })),
+      intervalMs: intervalMs(),
+    };
+    child?.send(message);
+  };
+
   return {
-    set(next) {
+    async set(next) {
       for (const [kind, count] of Object.entries(next)) {
         if (!compare.some((t) => t.kind === kind)) throw new HttpError(400, `Unknown technique "${kind}": ${compare.map((t) => t.kind).join(', ')}`);
         if (!Number.isInteger(count) || count! < 0 || count! > maxPerTechnique) throw new HttpError(400, `${kind}: a whole number of clients from 0 to ${maxPerTechnique}, got ${JSON.stringify(count)}`);
@@ -82,6 +98,7 @@ export function createVirtualClients({ compare, routeUrl, intervalMs, onReport, 
         stop();
         return state();
       }
+      base = await apiBase();
       counts = wanted;
       error = undefined;
       if (!child) {
@@ -95,13 +112,16 @@ export function createVirtualClients({ compare, routeUrl, intervalMs, onReport, 
         endsAt = Date.now() + lifetimeMs;
         timer = setTimeout(() => stop(`Stopped after ${lifetimeMs / 60_000} minutes: virtual clients are bounded in time`), lifetimeMs);
         timer.unref();
+        follow = setInterval(() => {
+          void apiBase().then((next) => {
+            if (next === base || !child) return;
+            base = next;
+            tell();
+          }, () => {});
+        }, 1_000);
+        follow.unref();
       }
-      const message: ToVirtualClients = {
-        type: 'set',
-        techniques: compare.map((t) => ({ kind: t.kind, url: routeUrl(t.route), count: counts[t.kind] })),
-        intervalMs: intervalMs(),
-      };
-      child.send(message);
+      tell();
       return state();
     },
     stop,

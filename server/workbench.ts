@@ -86,13 +86,13 @@ export async function createWorkbench({
   void removeStaleBuilds(join(root, '.workbench'));
   const entries = await loadLessonCatalog(lessonsDir);
   const workspace = createLessonWorkspace(workspaceDir);
-  let origin = '';
-  const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot, workspace, origin: () => origin })]));
+  const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot, workspace })]));
   const byFolder = new Map(entries.map((entry) => [entry.dir.slice(lessonsDir.length + 1), hosts.get(entry.slug)!]));
 
   const server = createServer();
   const frontend = await createFrontend({ root, mode, ...(mode === 'dev' && hmr ? { hmrServer: server } : {}) });
   const proxy = createLessonProxy(hosts);
+  let origin = '';
   const nginx = createBufferingProxy({
     target: () => origin,
     idleTimeoutMs: () => nginxIdleTimeoutMs,

@@ -22,16 +22,18 @@ export class TechniqueFiguresView extends LitElement {
     css`
       :host {
         display: block;
-        font-size: 0.95rem;
+        font-size: 0.9rem;
+        flex: none;
+        max-width: 100%;
+        overflow-x: auto;
       }
       table {
         border-collapse: collapse;
-        width: 100%;
         font-variant-numeric: tabular-nums;
       }
       th,
       td {
-        padding: 0.2rem 0.5rem;
+        padding: 0.15rem 0.6rem;
         border-bottom: 1px solid var(--wb-border);
         text-align: right;
         white-space: nowrap;
@@ -49,7 +51,8 @@ export class TechniqueFiguresView extends LitElement {
         color: var(--wb-muted);
       }
       input {
-        width: 5.5em;
+        width: 4.5em;
+        padding: 0.1rem 0.3rem;
         text-align: right;
       }
       .footer {
@@ -85,11 +88,11 @@ export class TechniqueFiguresView extends LitElement {
             <th scope="col">technique</th>
             <th scope="col" title="HTTP requests the server received per second">req/s</th>
             <th scope="col" title="Bytes on the wire per client per change, both ways, headers and framing included">B / update</th>
-            <th scope="col" title="Data changed → a client had it, ms">latency p50</th>
-            <th scope="col">p99</th>
+            <th scope="col" title="Latency: data changed → a client had it, median">p50</th>
+            <th scope="col" title="Latency: data changed → a client had it, 99th percentile">p99</th>
             <th scope="col" title="Connections open on the route now: held polls, streams, sockets">open</th>
             <th scope="col" title="Clients that used the route in the window">clients</th>
-            <th scope="col" title="Headless clients in a separate process (0 to ${figures.virtual.max})">virtual clients</th>
+            <th scope="col" title="Headless clients in a separate process (0 to ${figures.virtual.max})">virtual</th>
           </tr>
         </thead>
         <tbody>
@@ -101,7 +104,7 @@ export class TechniqueFiguresView extends LitElement {
         <span>${figures.changes} ${figures.changes === 1 ? 'change' : 'changes'} in the last ${figures.windowMs / 1000} s</span>
         <span>
           virtual clients, each:
-          ${PRESETS.filter((n) => n <= figures.virtual.max).map(
+          ${PRESETS.filter((n) => n <= figures.virtual.max && n * figures.techniques.length <= figures.virtual.maxTotal).map(
             (n) => html`<button @click=${() => this._apply(Object.fromEntries(figures.techniques.map((t) => [t.kind, n])))}>${n.toLocaleString('en')}</button>`,
           )}
         </span>
