@@ -268,7 +268,7 @@ export interface TechniqueFigures {
   deliveries: number;
   /** Connections open on its route now: held polls, streams, sockets. */
   open: number;
-  /** Clients that used its route in the window: the page's own and the virtual ones. */
+  /** Clients that used its route in the last 10 s: the page's own and the virtual ones. */
   clients: number;
   /** Virtual clients of this technique running now. */
   virtual: number;

@@ -11,7 +11,7 @@ export interface LessonComparison {
   addMeters(routes: Record<string, RouteCounts>, cpuMicros: number): void;
   /** A trace event of the lesson: the page's clients' deliveries count toward the latencies. */
   observe(event: TraceEvent): void;
-  /** The figures as last taken. */
+  /** The figures now. */
   figures(): LessonFigures;
   /** Calls `listener` with the figures once a second while someone listens. */
   subscribe(listener: (figures: LessonFigures) => void): () => void;
@@ -44,7 +44,6 @@ export function createLessonComparison({ compare, feed, apiBase, intervalMs }: L
     apiBase,
     intervalMs,
     onReport(report) {
-      if (process.env.DEBUG_VIRTUAL) console.log(JSON.stringify({ running: report.running, errors: report.errors, lastError: report.lastError }));
       for (const [kind, latencies] of Object.entries(report.latencies)) figures.addLatencies(kind as TechniqueKind, latencies);
     },
   });
@@ -61,11 +60,13 @@ export function createLessonComparison({ compare, feed, apiBase, intervalMs }: L
     observe(event) {
       if (event.kind !== 'client-show') return;
       const kind = kindOf.get(event.client.replace(/-\d+$/, '')); // a second tab's client is `sse-2`
-      if (!kind || (shown.get(event.client) ?? -1) >= event.version) return;
+      const last = shown.get(event.client);
+      if (!kind || (last ?? -1) >= event.version) return;
       shown.set(event.client, event.version);
-      figures.addLatencies(kind, [event.staleMs]);
+      // The first value a client shows is the data as it was when it started: its age is no delivery latency.
+      if (last !== undefined) figures.addLatencies(kind, [event.staleMs]);
     },
-    figures: () => latest,
+    figures: () => (latest = figures.take(virtual.state())),
     subscribe(listener) {
       listeners.add(listener);
       timer ??= setInterval(tick, EVERY_MS);

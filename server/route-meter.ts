@@ -10,7 +10,7 @@ export interface RouteCounts {
   bytesOut: number;
   /** Connections open on the route at the reading: held requests, streams, sockets. */
   open: number;
-  /** Distinct clients that used the route since the last reading. */
+  /** Distinct clients that used the route in the last `clientWindowMs` (a client that polls every few seconds counts all the time). */
   clients: number;
 }
 
@@ -26,7 +26,8 @@ interface RouteState {
   bytesIn: number;
   bytesOut: number;
   open: number;
-  clients: Set<string>;
+  /** When each client last used the route. */
+  clients: Map<string, number>;
 }
 
 /**
@@ -35,7 +36,7 @@ interface RouteState {
  * lesson can be counted without drawing each one. `apiBase` is cut from the URLs
  * (`/lessons/choosing/api/events?client=a` counts under `/events`).
  */
-export function createRouteMeter(apiBase: () => string): RouteMeter {
+export function createRouteMeter(apiBase: () => string, { clientWindowMs = 10_000, now = Date.now } = {}): RouteMeter {
   const routes = new Map<string, RouteState>();
   const routeOf = new Map<string, RouteState>(); // conn → its route, while the connection is open
   let changed = false;
@@ -45,7 +46,7 @@ export function createRouteMeter(apiBase: () => string): RouteMeter {
     const base = apiBase();
     const key = path.startsWith(base) ? path.slice(base.length) || '/' : path;
     let state = routes.get(key);
-    if (!state) routes.set(key, (state = { requests: 0, bytesIn: 0, bytesOut: 0, open: 0, clients: new Set() }));
+    if (!state) routes.set(key, (state = { requests: 0, bytesIn: 0, bytesOut: 0, open: 0, clients: new Map() }));
     return state;
   };
   const close = (conn: string) => {
@@ -69,7 +70,7 @@ export function createRouteMeter(apiBase: () => string): RouteMeter {
       }
       if (!state) return;
       changed = true;
-      if (event.client) state.clients.add(event.client);
+      if (event.client) state.clients.set(event.client, event.t);
       switch (event.kind) {
         case 'http-response':
           state.bytesOut += event.bytes;
@@ -89,13 +90,14 @@ export function createRouteMeter(apiBase: () => string): RouteMeter {
       }
     },
     take() {
-      if (!changed && [...routes.values()].every((s) => s.open === 0)) return undefined;
+      const since = now() - clientWindowMs;
+      for (const state of routes.values()) for (const [client, at] of state.clients) if (at < since) state.clients.delete(client);
+      if (!changed && [...routes.values()].every((s) => s.open === 0 && s.clients.size === 0)) return undefined;
       changed = false;
       const counts: Record<string, RouteCounts> = {};
       for (const [key, state] of routes) {
         counts[key] = { requests: state.requests, bytesIn: state.bytesIn, bytesOut: state.bytesOut, open: state.open, clients: state.clients.size };
         Object.assign(state, { requests: 0, bytesIn: 0, bytesOut: 0 });
-        state.clients.clear();
       }
       return counts;
     },

@@ -96,7 +96,7 @@ export function createTechniqueFigures({ compare, windowMs = 10_000, now = Date.
         techniques: compare.map((technique) => {
           const counts = windowReadings.map((r) => r.routes[technique.route]).filter((c): c is RouteCounts => c !== undefined);
           const bytes = sum(counts.map((c) => c.bytesIn + c.bytesOut));
-          const clients = Math.max(0, ...counts.map((c) => c.clients));
+          const clients = counts.at(-1)?.clients ?? 0;
           const latencies = samples.get(technique.kind)!.map((s) => s.ms).sort((a, b) => a - b);
           return {
             kind: technique.kind,

@@ -48,7 +48,7 @@ setInterval(() => {
         agent,
         intervalMs: wanted.intervalMs,
         signal: controller.signal,
-        onDelivery: ({ changedAt, receivedAt }) => (latencies[technique.kind] ??= []).push(receivedAt - changedAt),
+        onDelivery: ({ changedAt, receivedAt, first }) => first || (latencies[technique.kind] ??= []).push(receivedAt - changedAt),
         onError(error) {
           errors++;
           lastError = error.message;

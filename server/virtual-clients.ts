@@ -104,7 +104,12 @@ export function createVirtualClients({ compare, apiBase, intervalMs, onReport, m
       if (!child) {
         child = fork(MAIN, [], { execArgv: ['--import', TSX_LOADER], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, NODE_OPTIONS: '' } });
         const started = child;
-        started.on('message', (message: FromVirtualClients) => message.type === 'report' && onReport(message));
+        started.on('message', (message: FromVirtualClients) => {
+          if (message.type !== 'report' || child !== started) return;
+          // Failing clients say so on the page (a lesson server that is down, an edit that refuses them).
+          error = message.errors > 0 ? `${message.errors} virtual client requests failed in the last second: ${message.lastError}` : undefined;
+          onReport(message);
+        });
         started.once('exit', (code, signal) => {
           if (child !== started) return;
           stop(`The virtual clients' process ended (${signal ?? `exit code ${code}`})`);

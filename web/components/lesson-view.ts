@@ -41,6 +41,7 @@ export class LessonView extends LitElement {
       :host {
         display: grid;
         grid-template-rows: auto 1fr;
+        grid-template-columns: minmax(0, 1fr);
         height: 100vh;
         background: var(--wb-bg);
       }
@@ -81,7 +82,7 @@ export class LessonView extends LitElement {
       }
       main {
         display: grid;
-        grid-template-columns: minmax(18rem, 27%) 1fr;
+        grid-template-columns: minmax(18rem, 27%) minmax(0, 1fr);
         min-height: 0;
       }
       .prose {
@@ -444,10 +445,10 @@ export class LessonView extends LitElement {
                 @timeline-hover=${this._onHover}
                 @timeline-select=${this._onSelect}
               ></event-timeline>`}
-          ${this._hasStreams(events)
+          ${!detail.compare && this._hasStreams(events)
             ? html`<stream-wire-view .events=${events} .origin=${origin} follow="/lessons/${detail.slug}/api/data" @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></stream-wire-view>`
             : nothing}
-          ${this._hasSockets(events)
+          ${!detail.compare && this._hasSockets(events)
             ? html`<socket-wire-view .events=${events} .origin=${origin} follow="/lessons/${detail.slug}/api/chat" @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></socket-wire-view>`
             : nothing}
           <code-panel
