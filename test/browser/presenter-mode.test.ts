@@ -94,7 +94,7 @@ describe('presenter mode', () => {
       await waitFor(async () => (await page.locator('lesson-view .step-count').textContent())?.trim() === `1 / ${steps.length}`, { what: 'the first step' });
     }
     expect(found).toEqual([]);
-    expect([lessons.length, shots]).toEqual([4, total]);
+    expect([lessons.length, shots]).toEqual([5, total]);
     // P leaves presenter mode: the lesson's own page, with its prose, is back.
     await page.keyboard.press('p');
     await page.locator('lesson-view .step-nav').waitFor();
