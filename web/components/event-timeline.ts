@@ -506,6 +506,8 @@ export class EventTimeline extends LitElement {
   private _layout?: TimelineLayout;
   private _requests = new Map<string, RequestContext>();
   private _frame?: number;
+  /** Updates held for the next frame of the live loop. */
+  private _waitingForFrame: (() => void)[] = [];
   private _resizeObserver?: ResizeObserver;
   private _drag?: { pointerId: number; x: number; to: number; moved: boolean };
   private _suppressClick = false;
@@ -561,6 +563,15 @@ export class EventTimeline extends LitElement {
       origin: this.origin ?? this.events[0]?.t ?? to - this._windowMs,
       maxLanes: this.maxLanes,
     });
+  }
+
+  /**
+   * Live, the frame loop redraws every frame anyway: a new trace (the page gets a batch up to 40
+   * times a second) or any other change waits for the next frame instead of drawing in between.
+   */
+  protected override scheduleUpdate(): void | Promise<unknown> {
+    if (this._frame === undefined) return super.scheduleUpdate();
+    return new Promise<void>((resolve) => this._waitingForFrame.push(resolve)).then(() => super.scheduleUpdate());
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -1042,14 +1053,22 @@ export class EventTimeline extends LitElement {
   private _stopLoop(): void {
     if (this._frame !== undefined) cancelAnimationFrame(this._frame);
     this._frame = undefined;
+    this._releaseWaiting();
   }
 
+  // The loop goes on from `updated`, once this frame's update is drawn.
   private readonly _onFrame = () => {
     this._frame = undefined;
+    this._releaseWaiting();
     if (this._paused || !this.isConnected) return;
     this.requestUpdate();
-    this._syncLoop();
   };
+
+  private _releaseWaiting(): void {
+    const waiting = this._waitingForFrame;
+    this._waitingForFrame = [];
+    for (const resolve of waiting) resolve();
+  }
 }
 
 function clampWindow(ms: number): number {
