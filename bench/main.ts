@@ -17,13 +17,18 @@ import { median, percentile, round1 } from './stats.ts';
 import { measureWireBytesPerUpdate, type TechniqueFigures } from './wire-bytes.ts';
 import { measureChat, type ChatTransportFigures } from './websocket-chat.ts';
 import { measureEditReload } from './edit-reload.ts';
+import { measureSseFanOut, measureWorkbenchOverhead, type OverheadFigures } from './fan-out.ts';
+import { measureInitialJs } from './initial-js.ts';
+import { measureTimelineFrames } from './timeline-frames.ts';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, seed: { type: 'string', default: String(DEFAULT_SEED) } } });
-const rounds = values.quick ? 2 : 5;
+const rounds = values.quick ? 1 : 5;
 const seed = Number(values.seed);
 if (!Number.isSafeInteger(seed)) throw new TypeError(`--seed must be an integer, got ${values.seed}`);
 const root = fileURLToPath(new URL('..', import.meta.url));
+const started = performance.now();
 const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+const round2 = (n: number) => Math.round(n * 100) / 100;
 
 try {
   const cold = [];
@@ -53,7 +58,6 @@ try {
   );
 
   const wire = await measureWireBytesPerUpdate({ quick: values.quick });
-  const round2 = (n: number) => Math.round(n * 100) / 100;
   const wireLine = (name: string, t: TechniqueFigures, note = '') =>
     `  ${name.padEnd(37)} ${String(Math.round(t.bytesPerUpdate)).padStart(5)} B/update (in ${Math.round(t.readPerUpdate)}, out ${Math.round(t.writtenPerUpdate)}), ` +
     `${t.requests} requests, ${t.connections} new connections, delivered ${t.delivered}/${wire.changes} (${Math.round(t.deliveredRatio * 100)} %${note}), ` +
@@ -88,6 +92,35 @@ try {
       `(${edit.tsxWatchMs.map((ms) => Math.round(ms)).join(', ')}); workbench ÷ tsx watch ${round2(edit.ratio)}×`,
   );
 
+  const overhead = await measureWorkbenchOverhead({ clients: 1_000, quick: values.quick });
+  const overheadLine = (name: string, o: OverheadFigures) =>
+    `  ${name.padEnd(14)} p99 ${round1(o.workbenchP99Ms)} ms through the workbench, ${round1(o.bareP99Ms)} ms bare: ${round2(o.ratio)}× (p50 ${round1(o.workbenchP50Ms)} / ${round1(o.bareP50Ms)} ms)`;
+  console.log(
+    [
+      `delivery to ${overhead.clients} clients, the choosing lesson's server.ts through the workbench (proxy + tracing) and on a bare Express server (${overhead.events} events, median of ${overhead.rounds} rounds${overhead.pinned ? ', servers and clients on separate cores' : ''}):`,
+      overheadLine('SSE', overhead.sse),
+      overheadLine('WebSocket', overhead.websocket),
+      overheadLine('long polling', overhead.longPolling),
+    ].join('\n'),
+  );
+
+  const fanOut = await measureSseFanOut({ clients: 5_000, quick: values.quick });
+  console.log(
+    `SSE fan-out to ${fanOut.clients} clients (${fanOut.events} events, median of ${fanOut.rounds} rounds): the SSE lesson p99 ${round1(fanOut.lessonP99Ms)} ms, ` +
+      `naive Express res.write loop ${round1(fanOut.naiveExpressP99Ms)} ms, better-sse ${round1(fanOut.betterSseP99Ms)} ms; lesson ÷ naive ${round2(fanOut.vsNaive)}×, lesson ÷ better-sse ${round2(fanOut.vsBetterSse)}× ` +
+      `(p50 ${round1(fanOut.lessonP50Ms)} / ${round1(fanOut.naiveExpressP50Ms)} / ${round1(fanOut.betterSseP50Ms)} ms)`,
+  );
+
+  const frames = await measureTimelineFrames(browser, { quick: values.quick });
+  console.log(
+    `timeline in Chromium, 10 000 events shown and 200 a second arriving: frame p95 ${round1(frames.frameP95Ms)} ms (p50 ${round1(frames.frameP50Ms)}, ${frames.longFrames} of ${frames.frames} frames over 25 ms, ` +
+      `update p95 ${round1(frames.updateP95Ms)} ms, ${round1(frames.cpuMsPerFrame)} ms CPU a frame); JS heap after 100 000 events ${round1(frames.heapMbAfter100k)} MB (empty ${round1(frames.heapMbEmpty)} MB)`,
+  );
+
+  const initialJs = await measureInitialJs(root);
+  console.log(`initial JS of the production build: ${initialJs.kbGzip} KB gzipped (${initialJs.kbRaw} KB raw): ${initialJs.files.join(', ')}`);
+  console.log(`bench took ${Math.round((performance.now() - started) / 1000)} s`);
+
   console.log(
     JSON.stringify({
       coldReadyMs: Math.round(median(cold.map((c) => c.readyMs))),
@@ -117,9 +150,17 @@ try {
       chatLongPollVsWebSocketBytes: round2(chat.longPollVsWebSocketBytes),
       chatWebSocketRoundTripP50Ms: round1(chat.websocket.roundTripP50Ms),
       chatLongPollRoundTripP50Ms: round1(chat.longPoll.roundTripP50Ms),
-      editToServeMsP50: round1(edit.workbenchMedianMs),
-      tsxWatchRestartMsP50: round1(edit.tsxWatchMedianMs),
-      editVsTsxWatchRatio: round2(edit.ratio),
+      editToResponseMs: round1(edit.workbenchMedianMs),
+      tsxWatchRestartMs: round1(edit.tsxWatchMedianMs),
+      editVsTsxWatch: round2(edit.ratio),
+      sseP99Ratio: round2(overhead.sse.ratio),
+      wsP99Ratio: round2(overhead.websocket.ratio),
+      longPollP99Ratio: round2(overhead.longPolling.ratio),
+      sseVsNaiveExpressP99: round2(fanOut.vsNaive),
+      sseVsBetterSseP99: round2(fanOut.vsBetterSse),
+      timelineFrameP95Ms: round1(frames.frameP95Ms),
+      timelineHeapMbAfter100k: round1(frames.heapMbAfter100k),
+      initialJsKbGzip: initialJs.kbGzip,
     }),
   );
 } finally {

@@ -81,16 +81,21 @@ const serverSentEvents: LessonServer = ({ feed, settings, signal }) => {
       // nginx passes the stream on at once instead of buffering it (see the proxy step).
       ...(param('accelBuffering') === true ? { 'X-Accel-Buffering': 'no' } : {}), // [!code step:accel]
     });
+    // The stream lasts as long as its connection, so it needs no chunked framing: each event then
+    // goes out as its own bytes, one write per client (Node says `Connection: close` instead).
+    res.useChunkedEncodingByDefault = false;
     res.flushHeaders(); // [!code step:flush-headers]
     send(res, { retry: Number(param('retryMs')), comment: 'stream open' }); // [!code step:retry]
     streams.add(res);
     res.on('close', () => streams.delete(res));
   }
 
-  /** Writes one block; a client that stops reading is dropped once its queue is too long. */
-  function send(res: Response, event: ServerSentEvent | string): void {
-    res.write(typeof event === 'string' ? event : encodeEvent(event)); // [!code step:write]
+  /** Writes one block now; a client that stops reading is dropped once its queue is too long. */
+  function send(res: Response, event: ServerSentEvent | string | Buffer): void {
+    res.cork(); // uncork() sends it: this client's bytes leave now, not after everyone else's
+    res.write(typeof event === 'string' || Buffer.isBuffer(event) ? event : encodeEvent(event)); // [!code step:write]
     if (param('compression') === 'flush') (res as Response & { flush?(): void }).flush?.(); // only compressed streams have it
+    res.uncork();
     const queued = res.writableLength; // bytes Node holds because the socket would not take them
     if (queued > Number(param('queueLimitBytes'))) {
       res.destroy(new Error(`slow consumer: ${Math.round(queued / 1024)} KiB queued, dropped`)); // [!code step:slow]
@@ -98,7 +103,7 @@ const serverSentEvents: LessonServer = ({ feed, settings, signal }) => {
   }
 
   function broadcast(listeners: Iterable<Response>, event: ServerSentEvent): void {
-    const block = encodeEvent(event); // encoded once, written to everyone
+    const block = Buffer.from(encodeEvent(event)); // encoded once, to bytes: every write sends the same ones
     for (const res of listeners) send(res, block);
   }
 
