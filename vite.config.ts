@@ -62,6 +62,21 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        extends: true,
+        test: {
+          // Tests that load the machine on purpose (thousands of virtual clients): alone, after
+          // everything else, so that no other test's timing shares two cores with them.
+          name: 'load',
+          root: projectRoot,
+          include: ['test/load/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });
