@@ -17,8 +17,9 @@ const API_PATH = /^\/lessons\/([a-z0-9-]+)\/api(?:[/?]|$)/;
 
 /** Creates the proxy in front of the lesson runners. */
 export function createLessonProxy(hosts: ReadonlyMap<string, LessonHost>): LessonProxy {
-  // Keep-alive sockets to the runners: a poll costs a request, not a TCP handshake on loopback.
-  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
+  // Keep-alive sockets to the runners: a poll costs a request, not a TCP handshake on loopback. All
+  // of them: a change answers every held long poll at once, and a cap would close and reopen the rest.
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity });
   const proxy = createProxyServer({ agent, xfwd: true, ws: true, proxyTimeout: 0 });
   proxy.on('error', (error: Error, _req: IncomingMessage, target: ServerResponse | Duplex) => {
     if ('writeHead' in target && !target.headersSent) {

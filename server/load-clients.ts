@@ -124,9 +124,6 @@ function longPoll(options: LoadClientOptions, url: URL): void {
     const { status, body } = await get(options, url);
     if (status === 200) last = deliver(options, body, last);
     else if (status !== 204) throw new Error(`long poll answered ${status}`);
-    // Ask again once the answers read with this one are timed too: one process runs thousands of
-    // clients, and building a request costs more than reading an answer.
-    await new Promise((resolve) => setImmediate(resolve));
   });
 }
 
