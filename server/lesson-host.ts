@@ -99,7 +99,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
     sourcePath: entry.serverPath,
     buildDir: join(buildRoot, entry.slug),
     emit,
-    onMeters: (message) => comparison?.addMeters(message.routes, message.cpuMicros),
+    ...(comparison ? { onMeters: (message) => comparison.addMeters(message.routes, message.cpuMicros) } : {}),
     feed: () => feed.current(),
     settings: () => settings,
   });

@@ -32,7 +32,7 @@ export interface LessonRunnerOptions {
   /** Where compiled versions are written. */
   buildDir: string;
   emit(event: TraceInput): void;
-  /** The active runner's route meters and CPU time, once a second while there is traffic. */
+  /** The active runner's route meters and CPU time, once a second while there is traffic; without it the runner counts nothing. */
   onMeters?(message: Extract<FromRunnerMessage, { type: 'meters' }>): void;
   feed(): FeedSnapshot;
   settings(): LessonSettings;
@@ -190,7 +190,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     const nextGeneration = generation + 1;
     try {
       const port = await proc.port;
-      const answer = await request(proc, { type: 'load', slug, generation: nextGeneration, modulePath, sourcePath, feed: options.feed(), settings: options.settings() }, ['loaded', 'load-error']);
+      const answer = await request(proc, { type: 'load', slug, generation: nextGeneration, modulePath, sourcePath, feed: options.feed(), settings: options.settings(), meters: options.onMeters !== undefined }, ['loaded', 'load-error']);
       loading = undefined;
       if (answer.type === 'load-error') throw Object.assign(new Error(answer.message), { line: answer.line });
       proc.generation = generation = nextGeneration;

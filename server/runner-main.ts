@@ -12,7 +12,7 @@ import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonSer
 import { VIRTUAL_CLIENT_PREFIX, type TraceInput } from '../lessons/trace-event.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
 import { ALIVE_EVERY_MS, METERS_EVERY_MS, RETIRE_REPORT_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
-import { createRouteMeter } from './route-meter.ts';
+import { createRouteMeter, type RouteMeter } from './route-meter.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
 import { createUpgradeRoutes } from './upgrade-routes.ts';
 import { traceHttpMiddleware, type OpenStream } from './trace-http.ts';
@@ -24,10 +24,10 @@ const exit = process.exit.bind(process);
 
 const send = (message: FromRunnerMessage) => process.send?.(message);
 let pending: TraceInput[] = [];
-// Every event is counted per route; a virtual client's are only counted, not traced one by one.
-const meter = createRouteMeter(() => apiBase);
+// For a lesson that compares techniques every event is counted per route; a virtual client's are only counted, not traced one by one.
+let meter: RouteMeter | undefined;
 const emit = (event: TraceInput) => {
-  meter.add(event);
+  meter?.add(event);
   if (event.client?.startsWith(VIRTUAL_CLIENT_PREFIX)) return;
   if (pending.length === 0) setImmediate(flushTrace);
   pending.push(event);
@@ -114,7 +114,7 @@ process.on('unhandledRejection', (reason) => reportRuntimeError(reason));
 // The workbench's watchdog: as long as these arrive, the event loop turns. A busy loop in lesson code stops them.
 setInterval(() => send({ type: 'alive' }), ALIVE_EVERY_MS).unref();
 setInterval(() => {
-  const routes = meter.take();
+  const routes = meter?.take();
   if (!routes) return;
   const cpu = process.cpuUsage();
   send({ type: 'meters', routes, cpuMicros: cpu.user + cpu.system });
@@ -140,6 +140,7 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
   settings = message.settings;
   sourcePath = message.sourcePath;
   apiBase = `/lessons/${message.slug}/api`;
+  if (message.meters) meter = createRouteMeter(() => apiBase);
   const context: LessonContext = {
     slug: message.slug,
     feed: {

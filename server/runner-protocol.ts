@@ -14,6 +14,8 @@ export type ToRunnerMessage =
       sourcePath: string;
       feed: FeedSnapshot;
       settings: LessonSettings;
+      /** Count the traffic per route and send `meters` (a lesson that compares techniques). */
+      meters: boolean;
     }
   | { type: 'feed'; snapshot: FeedSnapshot }
   | { type: 'settings'; settings: LessonSettings }
