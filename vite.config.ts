@@ -34,6 +34,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          sequence: { groupOrder: 1 },
           root: projectRoot,
           include: ['server/**/*.test.ts', 'web/**/*.test.ts', 'lessons/**/*.test.ts'],
           environment: 'node',
@@ -43,6 +44,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           root: projectRoot,
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
@@ -54,6 +56,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'browser',
+          sequence: { groupOrder: 1 },
           root: projectRoot,
           include: ['test/browser/**/*.test.ts'],
           environment: 'node',
@@ -66,7 +69,8 @@ export default defineConfig({
         extends: true,
         test: {
           // Tests that load the machine on purpose (thousands of virtual clients): alone, after
-          // everything else, so that no other test's timing shares two cores with them.
+          // everything else, so that no other test's timing shares two cores with them. (Every project
+          // names its group: vitest runs a project without one, or with 0, after all the numbered groups.)
           name: 'load',
           root: projectRoot,
           include: ['test/load/**/*.test.ts'],
@@ -74,7 +78,7 @@ export default defineConfig({
           testTimeout: 30_000,
           hookTimeout: 60_000,
           fileParallelism: false,
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -49,15 +49,26 @@ describe('the WebSocket lesson page in Chromium', () => {
     await heard(first, 'ada', 'Ada 2', 'and hello back');
 
     for (const [page, ada, bob] of [[first, 'ada', 'bob'], [second, 'ada-2', 'bob-2']] as const) {
-      const trace = await waitFor(async () => {
-        const events = await traceOf(url, SLUG);
-        return (await clientsWithTicks(page, events, 'in', 'pong')).has(bob) && events;
-      }, { what: `pongs on ${bob}'s lane` });
-      expect(await clientsWithTicks(page, trace, 'in')).toContain(ada); // Ada's chat went up
-      const down = await clientsWithTicks(page, trace, 'out');
-      expect(down).toContain(ada); // everyone's chat came down to both
-      expect(down).toContain(bob);
-      expect(await clientsWithTicks(page, trace, 'out', 'ping')).toContain(ada);
+      // Which clients' lanes show which frames; drawn a frame after they arrive, so wait for them all,
+      // then assert each one so that a failure names what is missing.
+      const lanes = async () => {
+        const trace = await traceOf(url, SLUG);
+        const [up, down, pings, pongs] = await Promise.all([
+          clientsWithTicks(page, trace, 'in'),
+          clientsWithTicks(page, trace, 'out'),
+          clientsWithTicks(page, trace, 'out', 'ping'),
+          clientsWithTicks(page, trace, 'in', 'pong'),
+        ]);
+        return { up, down, pings, pongs };
+      };
+      let seen = await lanes();
+      const complete = () => seen.up.has(ada) && seen.down.has(ada) && seen.down.has(bob) && seen.pings.has(ada) && seen.pongs.has(bob);
+      await waitFor(async () => complete() || ((seen = await lanes()) && complete()), { what: `frames on ${ada}'s and ${bob}'s lanes` }).catch(() => undefined);
+      expect(seen.up).toContain(ada); // Ada's chat went up
+      expect(seen.down).toContain(ada); // everyone's chat came down to both
+      expect(seen.down).toContain(bob);
+      expect(seen.pings).toContain(ada);
+      expect(seen.pongs).toContain(bob);
     }
     // The wire view shows the handshake of the newest socket, and the accept key checks out.
     await first.locator('socket-wire-view .accept[data-valid="true"]').waitFor({ state: 'attached' });
