@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { createWorkbench } from '../server/workbench.ts';
-import { CHROMIUM_ARGS, chromiumPath } from '../test/setup/chromium.ts';
+import { launchHeadlessChromium } from '../server/chromium.ts';
 import { measureColdStart } from './cold-start.ts';
 import { measureFeedToDrawing } from './feed-to-drawing.ts';
 import { DEFAULT_SEED, measureBatching, measureMissedUpdates } from './long-polling.ts';
@@ -27,7 +26,7 @@ const seed = Number(values.seed);
 if (!Number.isSafeInteger(seed)) throw new TypeError(`--seed must be an integer, got ${values.seed}`);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const started = performance.now();
-const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+const browser = await launchHeadlessChromium();
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 try {

@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { LessonSettings, SettingValue } from '../lessons/lesson.ts';
+import { RECORDING_FORMAT, RECORDING_VERSION, type Recording } from '../lessons/recording.ts';
 import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
 import { createPresenterGuard, type PresenterGuardOptions } from './presenter-guard.ts';
@@ -107,11 +108,16 @@ export function createApiRouter({ hosts, hub, presenter }: ApiRouterOptions): Ro
   };
 
   // ?format=har: the trace as HAR 1.2, a download for DevTools (Network → Import HAR) and HAR viewers.
-  router.get('/trace', (req, res) => {
+  // ?format=recording: the trace with the lesson as shown, a download that replays in the page without a server.
+  router.get('/trace', async (req, res) => {
     const slug = tracedLesson(req.query.lesson);
     const { format = 'json' } = req.query;
     if (format === 'json') return void res.json({ lesson: slug, serverNow: Date.now(), events: hub.events(slug) });
-    if (format !== 'har') throw new HttpError(400, `Unknown format ${JSON.stringify(format)}: expected format=json (the default) or format=har`);
+    if (format === 'recording') {
+      const recording: Recording = { format: RECORDING_FORMAT, version: RECORDING_VERSION, recordedAt: Date.now(), detail: await hostOf(slug).detail(), events: hub.events(slug) };
+      return void res.set('Content-Disposition', `attachment; filename="${slug}.recording.json"`).json(recording);
+    }
+    if (format !== 'har') throw new HttpError(400, `Unknown format ${JSON.stringify(format)}: expected format=json (the default), format=har or format=recording`);
     const origin = `${req.protocol}://${req.get('host') ?? 'localhost'}`;
     res.type('application/json').set('Content-Disposition', `attachment; filename="${slug}.har"`);
     res.json(traceToHar(hub.events(slug), { lesson: slug, origin, now: Date.now() }));

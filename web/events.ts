@@ -1,5 +1,6 @@
 import type { SourceLocation, TraceEvent } from '../lessons/trace-event.ts';
 import type { ClientOptions } from '../lessons/lesson.ts';
+import type { Recording } from '../lessons/recording.ts';
 
 /**
  * The pointer moved onto a timeline event (or off all of them: `traceEvent` is undefined).
@@ -27,8 +28,17 @@ export class TimelineSelectEvent extends Event {
   }
 }
 
+/** A recording was opened from a file, to replay. */
+export class RecordingOpenEvent extends Event {
+  static readonly eventName = 'recording-open' as const;
+  constructor(readonly recording: Recording) {
+    super(RecordingOpenEvent.eventName, { bubbles: true, composed: true });
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
+    [RecordingOpenEvent.eventName]: RecordingOpenEvent;
     [TimelineHoverEvent.eventName]: TimelineHoverEvent;
     [TimelineSelectEvent.eventName]: TimelineSelectEvent;
   }

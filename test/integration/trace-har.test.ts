@@ -115,7 +115,7 @@ describe('GET /api/trace?format=har', () => {
 
     const bad = await fetch(`${url}/api/trace?lesson=short-polling&format=xml`);
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toEqual({ error: 'Unknown format "xml": expected format=json (the default) or format=har' });
+    expect(await bad.json()).toEqual({ error: 'Unknown format "xml": expected format=json (the default), format=har or format=recording' });
     const unknown = await fetch(`${url}/api/trace?lesson=nope&format=har`);
     expect(unknown.status).toBe(404);
   });

@@ -1,33 +1,12 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { onTestFinished } from 'vitest';
+import { launchHeadlessChromium } from '../../server/chromium.ts';
 
-/** Flags for Debian's Chromium in a sandboxed, offline machine (see README, "Tests"). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-/** Where Chromium is: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`. */
-export function chromiumPath(): string {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(path)) {
-    throw new Error(
-      `Chromium not found at ${path}. Browser tests drive a real Chromium: install it (Debian/Ubuntu: ` +
-        '`sudo apt-get install chromium`) or point CHROMIUM_PATH at a Chromium or Chrome binary.',
-    );
-  }
-  return path;
-}
+export { CHROMIUM_ARGS, chromiumPath } from '../../server/chromium.ts';
 
 /** Launches headless Chromium for one test and closes it when the test ends. */
 export async function launchChromium(): Promise<Browser> {
-  const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+  const browser = await launchHeadlessChromium();
   onTestFinished(() => browser.close());
   return browser;
 }

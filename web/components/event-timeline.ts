@@ -479,6 +479,9 @@ export class EventTimeline extends LitElement {
   /** Server clock minus browser clock, ms: `now` is `Date.now() + serverOffsetMs`. */
   @property({ type: Number, attribute: 'server-offset-ms' }) serverOffsetMs = 0;
 
+  /** The clock "now" is read from, server ms, when it is not the live one (a replay's). */
+  @property({ attribute: false }) clock?: () => number;
+
   /** Start paused (setting it later pauses or resumes, like the Pause/Live button). */
   @property({ type: Boolean }) paused = false;
 
@@ -538,7 +541,7 @@ export class EventTimeline extends LitElement {
 
   /** The current server time, ms. */
   private _now(): number {
-    return Date.now() + this.serverOffsetMs;
+    return this.clock ? this.clock() : Date.now() + this.serverOffsetMs;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -607,7 +610,7 @@ export class EventTimeline extends LitElement {
           ?disabled=${this._windowMs >= MAX_WINDOW_MS}
           @click=${() => this._zoomStep(1)}
         >−</button>
-        <span class="hint">${this._paused ? 'Paused · wheel or drag to pan' : 'Live'} · hover a shape for details, click to pin it</span>
+        <span class="hint">${this._paused ? 'Paused · wheel or drag to pan' : this.clock ? 'Replaying' : 'Live'} · hover a shape for details, click to pin it</span>
         <button class="export-svg" title="Download the timeline as SVG" @click=${() => this._export('svg')}>SVG</button>
         <button class="export-png" title="Download the timeline as PNG" @click=${() => this._export('png')}>PNG</button>
       </div>

@@ -3,7 +3,9 @@ import { LitElement, css, html } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { LessonSummary } from '../../lessons/lesson.ts';
 import { createProgressStore, progressLabel, type LessonProgress } from '../progress.ts';
+import { LESSONS_URL, sitePath, STATIC_SITE } from '../static-site.ts';
 import { theme } from '../theme.ts';
+import './open-recording.ts';
 
 /** The course: every lesson, in order, with its summary and how far this browser got in it. */
 @customElement('lesson-list')
@@ -92,6 +94,10 @@ export class LessonList extends LitElement {
         color: var(--wb-accent);
         font-size: 0.9rem;
       }
+      .replay {
+        color: var(--wb-muted);
+        margin-top: 1.5rem;
+      }
       .forget {
         display: flex;
         align-items: center;
@@ -110,8 +116,8 @@ export class LessonList extends LitElement {
 
   private readonly _lessons = new Task(this, {
     task: async (_args, { signal }) => {
-      const res = await fetch('/api/lessons', { signal });
-      if (!res.ok) throw new Error(`GET /api/lessons answered ${res.status}`);
+      const res = await fetch(LESSONS_URL, { signal });
+      if (!res.ok) throw new Error(`GET ${LESSONS_URL} answered ${res.status}`);
       return (await res.json()) as LessonSummary[];
     },
     args: () => [],
@@ -141,6 +147,12 @@ export class LessonList extends LitElement {
         How does a page get fresh data? Each lesson runs a real endpoint and a real browser client, and draws what
         happened on the wire next to the code that did it.
       </p>
+      ${STATIC_SITE
+        ? html`<p class="lead recorded">
+            This copy has no server: each lesson replays a recording made on a real workbench. Run
+            <code>npm install &amp;&amp; npm start</code> to run them live, and edit them.
+          </p>`
+        : ''}
       ${this._lessons.render({
         pending: () => html`<p>Loading lessons…</p>`,
         error: (error) => html`<p class="error">Could not load the lessons: ${String(error)}</p>`,
@@ -156,13 +168,14 @@ export class LessonList extends LitElement {
             : ''}
         `,
       })}
+      <p class="replay">Saved a lesson's recording? <open-recording></open-recording></p>
     `;
   }
 
   private _renderLesson(lesson: LessonSummary, progress: LessonProgress | undefined) {
     const seen = progress ? progress.seen.length / progress.totalSteps : 0;
     return html`<li>
-      <a href="/lessons/${lesson.slug}/${progress ? `#step-${progress.lastStep}` : ''}">
+      <a href="${sitePath(`lessons/${lesson.slug}/`)}${progress ? `#step-${progress.lastStep}` : ''}">
         <span class="order">${String(lesson.order).padStart(2, '0')}</span>
         <span class="title">${lesson.title}</span>
         <span class="summary">${lesson.summary}</span>

@@ -3,14 +3,17 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { ChatBoxOptions, ChatLine, ClientOptions, FeedSnapshot, LessonControl, LessonDetail } from '../../lessons/lesson.ts';
+import type { Recording } from '../../lessons/recording.ts';
 import { clientLane, type Lane, type SourceLocation, type TraceEvent } from '../../lessons/trace-event.ts';
 import { callApi } from '../api.ts';
 import { createClientContext } from '../client-context.ts';
 import { dropController } from '../controllers/drop-controller.ts';
 import { LiveTraceController } from '../controllers/live-trace-controller.ts';
 import { PresentationController } from '../controllers/presentation-controller.ts';
+import { ReplayTraceController } from '../controllers/replay-trace-controller.ts';
 import { createProgressStore } from '../progress.ts';
 import { isTyping, presenterCommand, type PresenterCommand } from '../presenter-keys.ts';
+import { fetchRecording, sitePath, STATIC_SITE } from '../static-site.ts';
 import { runStepAction } from '../step-action.ts';
 import type { ClientOptionsChangeEvent, ControlErrorEvent, TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import { loadLessonClient } from '../lesson-clients.ts';
@@ -23,6 +26,8 @@ import type { RuntimeError } from './code-panel.ts';
 import './code-panel.ts';
 import './event-timeline.ts';
 import './lesson-controls.ts';
+import './open-recording.ts';
+import './replay-bar.ts';
 import './technique-figures.ts';
 import './socket-wire-view.ts';
 import './stream-wire-view.ts';
@@ -31,6 +36,7 @@ import './trace-table.ts';
 /**
  * One lesson: its prose in steps, the live timeline of its clients and server, the controls,
  * and the code that ran. Starts the lesson's browser clients and keeps them running.
+ * Given a `recording` (or on the static site), it replays that instead: no server, no clients.
  */
 @customElement('lesson-view')
 export class LessonView extends LitElement {
@@ -255,6 +261,8 @@ export class LessonView extends LitElement {
 
   /** The lesson to show. */
   @property() slug = '';
+  /** A recording to replay instead of the live lesson (on the static site, the lesson's own). */
+  @property({ attribute: false }) recording?: Recording;
 
   @state() private _step = stepFromHash();
   @state() private _options?: ClientOptions;
@@ -276,7 +284,8 @@ export class LessonView extends LitElement {
   /** The join code shown full screen (`Q`). */
   @state() private _qr = false;
 
-  private _live?: LiveTraceController;
+  /** Where the trace comes from: the workbench, live, or a recording played back. */
+  private _live?: LiveTraceController | ReplayTraceController;
   private _stopClients: (() => void)[] = [];
   private readonly _tabLock = new AbortController();
   private _startedFor?: string;
@@ -297,12 +306,15 @@ export class LessonView extends LitElement {
   private _progressShown?: string;
 
   private readonly _lesson = new Task(this, {
-    task: async ([slug], { signal }) => {
+    task: async ([slug, recording], { signal }) => {
+      if (recording) return recording.detail;
+      // The static site has no server: its lesson is the recording shipped beside the page.
+      if (STATIC_SITE) return (this.recording = await fetchRecording(sitePath(`recordings/${slug}.json`), signal)).detail;
       const res = await fetch(`/api/lessons/${slug}`, { signal });
       if (!res.ok) throw new Error(res.status === 404 ? `There is no lesson "${slug}".` : `GET /api/lessons/${slug} answered ${res.status}`);
       return (await res.json()) as LessonDetail;
     },
-    args: () => [this.slug] as const,
+    args: () => [this.slug, this.recording] as const,
   });
 
   override connectedCallback(): void {
@@ -320,7 +332,12 @@ export class LessonView extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('slug') && this.slug && this._live?.slug !== this.slug) {
+    if (this.recording) {
+      if (this._replay?.recording !== this.recording) {
+        if (this._live) dropController(this, this._live);
+        this._live = new ReplayTraceController(this, this.recording);
+      }
+    } else if (!STATIC_SITE && changed.has('slug') && this.slug && this._live?.slug !== this.slug) {
       this._live = new LiveTraceController(this, this.slug);
     }
     if (changed.has('presenting')) this._followPresentation(this.presenting);
@@ -330,6 +347,7 @@ export class LessonView extends LitElement {
     const detail = this._detail;
     if (!detail || !this._live) return;
     this._recordProgress(detail);
+    if (this._replay) return;
     if (this._startedFor !== detail.slug) {
       this._startedFor = detail.slug;
       this._clientModule = detail.clientModule;
@@ -339,6 +357,11 @@ export class LessonView extends LitElement {
       this._clientModule = detail.clientModule;
       void this._live.synced.then(() => this._restartClients());
     }
+  }
+
+  /** The replay playing, when this page replays a recording. */
+  private get _replay(): ReplayTraceController | undefined {
+    return this._live instanceof ReplayTraceController ? this._live : undefined;
   }
 
   /** The newest lesson detail: pushed by the server after a change, else the one fetched. */
@@ -360,19 +383,22 @@ export class LessonView extends LitElement {
     const options = this._options ?? detail.options;
     const clients = this._pageClients(detail);
     const stats = computeClientStats(events, clients.map((c) => c.id), this._live?.serverNow() ?? Date.now());
+    const replay = this._replay;
+    const shownBy: ReadonlyMap<string, { version: number; value?: unknown }> = replay ? shownIn(events) : this._shown;
     const lanes: { lane: Lane; label: string }[] = [
       ...(detail.usesFeed ? [{ lane: 'feed' as const, label: 'feed' }] : []),
       { lane: 'server', label: 'server' },
       ...clients.map((c) => ({ lane: clientLane(c.id), label: c.label })),
     ];
-    const origin = events[0]?.t ?? 0;
+    const origin = replay?.clock.start ?? events[0]?.t ?? 0;
     if (this.presenting) return this._renderPresenting(detail, stepIndex, events, lanes, origin);
     return html`
       <header>
-        <a href="/">← Lessons</a>
+        <a href=${sitePath('/')}>← Lessons</a>
         <h1>${String(detail.order).padStart(2, '0')} · ${detail.title}</h1>
         <span class="summary">${detail.summary}</span>
         <span class="status" data-status=${this._live?.status ?? 'connecting'}>${this._live?.status === 'open' ? 'live' : this._live?.status}</span>
+        ${replay && !STATIC_SITE ? html`<a href=${`/lessons/${detail.slug}/`} title="Leave the replay for the lesson running live">Live lesson</a>` : nothing}
         <button class="present" title="Presenter mode: big type, Space and arrows step, the class can join (P)" @click=${() => (this.presenting = true)}>Present</button>
       </header>
       <main>
@@ -387,31 +413,15 @@ export class LessonView extends LitElement {
           </article>
         </section>
         <section class="workspace" aria-label="Live demo">
-          <lesson-controls
-            .slug=${detail.slug}
-            .controls=${this._pageControls(detail.controls)}
-            .usesFeed=${detail.usesFeed}
-            .options=${options}
-            .settings=${detail.settings}
-            .scenario=${detail.scenario}
-            @client-options-change=${(e: ClientOptionsChangeEvent) => this._onOptionsChange(e)}
-            @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
-          ></lesson-controls>
-          ${detail.compare
-            ? html`<technique-figures
-                .slug=${detail.slug}
-                .figures=${this._live?.figures}
-                @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
-              ></technique-figures>`
-            : nothing}
+          ${replay ? this._renderReplayBar(replay) : this._renderControls(detail, options)}
           <div class="clients">
             ${clients.map((client) => {
-              const shown = this._shown.get(client.id);
+              const shown = shownBy.get(client.id);
               const chat = this._chats.get(client.id);
               const s = stats.find((x) => x.client === client.id)!;
               return html`<div class="client" data-client=${client.id}>
                 <span class="name">${client.label}</span>
-                ${chat ? nothing : html`shows <span class="value">${shown ? `v${shown.version} ${JSON.stringify(shown.value)}` : '—'}</span>`}
+                ${chat || (replay && !detail.usesFeed) ? nothing : html`shows <span class="value">${shown ? `v${shown.version}${'value' in shown ? ` ${JSON.stringify(shown.value)}` : ''}` : '—'}</span>`}
                 <div class="figures">${this._figures(s, chat && { lines: chat.lines, bytes: this._bytesSince(events, client.id, chat.since) })}</div>
                 ${this._statuses.has(client.id) ? html`<div class="client-status">${this._statuses.get(client.id)}</div>` : nothing}
                 ${this._failed.has(client.id) ? html`<div class="failed" role="alert">Not running: ${this._failed.get(client.id)}</div>` : nothing}
@@ -430,7 +440,12 @@ export class LessonView extends LitElement {
             })}
             <div class="view-buttons">
               <button aria-pressed=${this._table} @click=${() => (this._table = !this._table)}>Table view</button>
-              <button @click=${() => this._clearTrace()} title="Forget the events recorded so far">Clear</button>
+              ${replay
+                ? nothing
+                : html`<button @click=${() => this._clearTrace()} title="Forget the events recorded so far">Clear</button>
+                    <button class="save-recording" @click=${() => this._saveRecording()} title="Download the trace with this lesson: it replays in any workbench page, or on the static site, without a server">
+                      Save recording
+                    </button>`}
             </div>
           </div>
           ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
@@ -442,6 +457,7 @@ export class LessonView extends LitElement {
                 .lanes=${lanes}
                 .origin=${origin}
                 .serverOffsetMs=${this._live?.offsetMs ?? 0}
+                .clock=${replay && (() => replay.serverNow())}
                 @timeline-hover=${this._onHover}
                 @timeline-select=${this._onSelect}
               ></event-timeline>`}
@@ -452,12 +468,12 @@ export class LessonView extends LitElement {
             ? html`<socket-wire-view .events=${events} .origin=${origin} follow="/lessons/${detail.slug}/api/chat" @timeline-hover=${this._onHover} @timeline-select=${this._onSelect}></socket-wire-view>`
             : nothing}
           <code-panel
-            .slug=${detail.slug}
+            .slug=${replay ? '' : detail.slug}
             .runtimeErrors=${this._runtimeErrors(events)}
             .code=${detail.code}
             .activeLine=${this._activeLine ?? this._pinnedLine}
             .focusSteps=${step?.focus ?? []}
-            .check=${detail.check}
+            .check=${replay ? undefined : detail.check}
             .checkClient=${detail.check && this._pageClientId(detail.check.client)}
           ></code-panel>
         </section>
@@ -465,19 +481,48 @@ export class LessonView extends LitElement {
     `;
   }
 
+  /** The live lesson's controls (and, when it compares techniques, its live figures). */
+  private _renderControls(detail: LessonDetail, options: ClientOptions) {
+    return html`<lesson-controls
+        .slug=${detail.slug}
+        .controls=${this._pageControls(detail.controls)}
+        .usesFeed=${detail.usesFeed}
+        .options=${options}
+        .settings=${detail.settings}
+        .scenario=${detail.scenario}
+        @client-options-change=${(e: ClientOptionsChangeEvent) => this._onOptionsChange(e)}
+        @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
+      ></lesson-controls>
+      ${detail.compare
+        ? html`<technique-figures
+            .slug=${detail.slug}
+            .figures=${this._live?.figures}
+            @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
+          ></technique-figures>`
+        : nothing}`;
+  }
+
+  private _renderReplayBar(replay: ReplayTraceController) {
+    return html`<replay-bar .replay=${replay} .time=${replay.clock.time()} .playing=${replay.clock.playing} .speed=${replay.clock.speed}></replay-bar>`;
+  }
+
   /** The stage in presenter mode: one line of where we are, the timeline and the code, big. */
   private _renderPresenting(detail: LessonDetail, stepIndex: number, events: readonly TraceEvent[], lanes: { lane: Lane; label: string }[], origin: number) {
     const step = detail.steps[stepIndex];
+    const replay = this._replay;
     const state = this._presentation?.state;
-    const speed = 1 / detail.settings.timeScale;
+    const paused = replay ? !replay.clock.playing : state?.paused;
+    const speed = replay ? replay.clock.speed : 1 / detail.settings.timeScale;
     return html`
       <header class="present-bar" aria-label="Presenting">
         <span class="lesson">${String(detail.order).padStart(2, '0')} · ${detail.title}</span>
         <span class="step-title">${step?.title ?? ''}</span>
         <span class="badge step-count">${stepIndex + 1} / ${detail.steps.length}</span>
-        ${state?.paused ? html`<span class="paused">Paused</span>` : nothing}
+        ${paused ? html`<span class="paused">Paused</span>` : nothing}
         ${speed !== 1 ? html`<span class="badge speed">${formatSpeed(speed)}</span>` : nothing}
-        <span class="badge audience" title="Audience pages following (Q shows the join code)">${state?.audience ?? 0} joined</span>
+        ${replay
+          ? html`<span class="badge replay">Replay ${formatDuration(replay.clock.time() - replay.clock.start)}</span>`
+          : html`<span class="badge audience" title="Audience pages following (Q shows the join code)">${state?.audience ?? 0} joined</span>`}
       </header>
       <section class="stage" aria-label="Live demo">
         ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
@@ -486,6 +531,7 @@ export class LessonView extends LitElement {
           .lanes=${lanes}
           .origin=${origin}
           .serverOffsetMs=${this._live?.offsetMs ?? 0}
+          .clock=${replay && (() => replay.serverNow())}
           .paused=${state?.paused ?? false}
           .scale=${PRESENTING_TIMELINE_SCALE}
           .maxLanes=${lanes.length + 1}
@@ -495,7 +541,7 @@ export class LessonView extends LitElement {
         ></event-timeline>
         <code-panel
           presenting
-          .slug=${detail.slug}
+          .slug=${replay ? '' : detail.slug}
           .runtimeErrors=${this._runtimeErrors(events)}
           .code=${detail.code}
           .activeLine=${this._activeLine ?? this._pinnedLine}
@@ -523,7 +569,8 @@ export class LessonView extends LitElement {
   private _followPresentation(on: boolean): void {
     if (this._presentation) dropController(this, this._presentation);
     this._presentation = undefined;
-    if (!on) return;
+    // A replay is presented on its own: nothing on a server to steer or follow.
+    if (!on || this._replay || this.recording) return;
     // Until the workbench has taken this page's lesson and step, the states it streams are older ones: not to be followed.
     let takenAt = Infinity;
     const presentation = new PresentationController(this, { onChange: (state) => state.revision >= takenAt && this._onPresentation(state.lesson, state.step) });
@@ -570,15 +617,20 @@ export class LessonView extends LitElement {
       case 'last':
         return this._goToStep(count);
       case 'pause':
+        if (this._replay) return this._replay.control((c) => (c.playing ? c.pause() : c.play()));
         return void this._presentation?.change({ paused: !this._presentation.state?.paused }).catch(fail);
       case 'change':
+        if (this._replay) return;
         return void (detail.usesFeed && callApi('POST', `/api/lessons/${detail.slug}/feed/next`).catch(fail));
       case 'action':
+        if (this._replay) return;
         const action = detail.steps[at - 1]?.action;
         return void (action && runStepAction(detail.slug, action, (id) => this._pageClientId(id)).catch(fail));
       case 'qr':
+        if (this._replay) return;
         return void (this._qr = !this._qr);
       case 'window':
+        if (this._replay) return;
         return void open('/presenter', 'rww-presenter', 'popup,width=1000,height=720');
       case 'exit':
         if (this._qr) return void (this._qr = false);
@@ -675,6 +727,7 @@ export class LessonView extends LitElement {
   private _goToStep(n: number) {
     location.hash = `#step-${n}`;
     // Presenting, the workbench sets the step's scenario and runs its action, and the class follows.
+    if (this._replay) return;
     if (this._presentation) return void this._presentation.change({ lesson: this.slug, step: n }).catch((error: Error) => (this._error = error.message));
     const scenario = this._detail?.steps[n - 1]?.scenario;
     if (scenario) callApi('PUT', `/api/lessons/${this.slug}/scenario`, scenario).catch((error: Error) => (this._error = error.message));
@@ -746,9 +799,21 @@ export class LessonView extends LitElement {
     for (const stop of this._stopClients.splice(0)) stop();
   }
 
+  private _saveRecording() {
+    const link = Object.assign(document.createElement('a'), { href: `/api/trace?lesson=${encodeURIComponent(this.slug)}&format=recording`, download: `${this.slug}.recording.json` });
+    link.click();
+  }
+
   private _clearTrace() {
     callApi('DELETE', `/api/trace?lesson=${this.slug}`).catch((error: Error) => (this._error = error.message));
   }
+}
+
+/** The version each client showed last, by the trace (a replay has no clients to ask). */
+function shownIn(events: readonly TraceEvent[]): Map<string, { version: number }> {
+  const shown = new Map<string, { version: number }>();
+  for (const e of events) if (e.kind === 'client-show') shown.set(e.client, { version: e.version });
+  return shown;
 }
 
 /**
