@@ -20,6 +20,7 @@ describe('parseRecording', () => {
     [JSON.stringify({ ...good, events: {} }), 'no "events" list'],
     [JSON.stringify({ ...good, events: [event, { seq: 2 }] }), 'Event 2 of the recording'],
     [JSON.stringify({ ...good, recordedAt: 'today' }), 'no "recordedAt"'],
+    [JSON.stringify({ ...good, steps: [{ step: 'one', at: 1 }] }), '"steps" must be a list'],
   ])('says what is wrong with %s', (text, message) => {
     expect(() => parseRecording(text)).toThrow(message);
   });

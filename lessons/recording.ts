@@ -18,6 +18,11 @@ export interface Recording {
   recordedAt: number;
   detail: LessonDetail;
   events: TraceEvent[];
+  /**
+   * When the recording moved on to each step of the lesson (server ms), oldest first: a replay
+   * turns the steps with it, and picking a step seeks to it. The static site's recordings have them.
+   */
+  steps?: { step: number; at: number }[];
 }
 
 /** Reads a recording from its JSON text, or throws an error that says what is wrong with the file. */
@@ -41,6 +46,9 @@ export function parseRecording(text: string): Recording {
   const bad = r.events.findIndex((e: unknown) => !isEvent(e));
   if (bad >= 0) throw new Error(`Event ${bad + 1} of the recording is not a trace event (each needs a number "seq" and "t", and a "kind").`);
   if (typeof r.recordedAt !== 'number') throw new Error('This recording has no "recordedAt" time.');
+  if (r.steps !== undefined && (!Array.isArray(r.steps) || !r.steps.every((s) => Number.isInteger(s?.step) && typeof s?.at === 'number'))) {
+    throw new Error('This recording\'s "steps" must be a list of {"step", "at"}.');
+  }
   return r as Recording;
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import type { LessonSummary } from '../lessons/lesson.ts';
-import { parseRecording } from '../lessons/recording.ts';
+import { parseRecording, type Recording } from '../lessons/recording.ts';
 import { launchHeadlessChromium } from './chromium.ts';
 import { createWorkbench } from './workbench.ts';
 
@@ -46,7 +46,6 @@ export async function buildStaticSite({ root, outDir, base = '/', lessons, stepM
     for (const lesson of recorded) {
       const started = performance.now();
       const text = await recordLesson(browser, url, lesson.slug, stepMs);
-      parseRecording(text); // what is shipped must replay
       await writeFile(join(recordings, `${lesson.slug}.json`), text);
       log(`recorded ${lesson.slug} in ${((performance.now() - started) / 1000).toFixed(1)} s (${(text.length / 1024).toFixed(0)} KB)`);
     }
@@ -57,8 +56,14 @@ export async function buildStaticSite({ root, outDir, base = '/', lessons, stepM
   }
   await writeFile(join(recordings, 'index.json'), JSON.stringify(recorded));
   // The recording workbench's Vite dev server set NODE_ENV to development; the site is a production build.
+  const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
-  await build({ configFile: join(root, 'vite.config.ts'), mode: 'static', base, logLevel: 'warn', build: { outDir, emptyOutDir: false } });
+  try {
+    await build({ configFile: join(root, 'vite.config.ts'), mode: 'static', base, logLevel: 'warn', build: { outDir, emptyOutDir: false } });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   for (const lesson of recorded) {
     await mkdir(join(outDir, 'lessons', lesson.slug), { recursive: true });
     await copyFile(join(outDir, 'index.html'), join(outDir, 'lessons', lesson.slug, 'index.html'));
@@ -83,15 +88,18 @@ async function recordLesson(browser: Browser, url: string, slug: string, stepMs:
     await page.goto(`${url}/lessons/${slug}/#step-1`);
     await page.locator('lesson-view .status[data-status="open"]').waitFor();
     const { steps } = (await (await fetch(`${url}/api/lessons/${slug}`)).json()) as { steps: unknown[] };
+    const turns: Recording['steps'] = [];
     for (let step = 1; step <= steps.length; step++) {
       await page.evaluate(`location.hash = '#step-${step}'`);
+      turns.push({ step, at: Date.now() }); // the workbench's clock: it runs in this process
       await present(step);
       await page.waitForTimeout(stepMs);
       if (step === 1) await sayHello(page);
     }
     const res = await fetch(`${url}/api/trace?lesson=${slug}&format=recording`);
     if (!res.ok) throw new Error(`Recording ${slug}: the trace API answered ${res.status}`);
-    return await res.text();
+    const recording = parseRecording(await res.text());
+    return JSON.stringify({ ...recording, steps: turns } satisfies Recording);
   } finally {
     await page.close();
   }

@@ -347,7 +347,7 @@ export class LessonView extends LitElement {
     const detail = this._detail;
     if (!detail || !this._live) return;
     this._recordProgress(detail);
-    if (this._replay) return;
+    if (this._replay) return this._turnWithReplay(this._replay);
     if (this._startedFor !== detail.slug) {
       this._startedFor = detail.slug;
       this._clientModule = detail.clientModule;
@@ -727,7 +727,7 @@ export class LessonView extends LitElement {
   private _goToStep(n: number) {
     location.hash = `#step-${n}`;
     // Presenting, the workbench sets the step's scenario and runs its action, and the class follows.
-    if (this._replay) return;
+    if (this._replay) return this._seekToStep(this._replay, n);
     if (this._presentation) return void this._presentation.change({ lesson: this.slug, step: n }).catch((error: Error) => (this._error = error.message));
     const scenario = this._detail?.steps[n - 1]?.scenario;
     if (scenario) callApi('PUT', `/api/lessons/${this.slug}/scenario`, scenario).catch((error: Error) => (this._error = error.message));
@@ -797,6 +797,29 @@ export class LessonView extends LitElement {
 
   private _stopAllClients() {
     for (const stop of this._stopClients.splice(0)) stop();
+  }
+
+  /** The step the replay last turned to: a step the reader picks stands until the recording turns again. */
+  private _replayTurn?: number;
+
+  /** Turns the steps as the recording did (a recording made step by step says when). */
+  private _turnWithReplay(replay: ReplayTraceController): void {
+    const turns = replay.recording.steps;
+    if (!turns?.length) return;
+    const time = replay.clock.time();
+    let step = turns[0]!.step;
+    for (const turn of turns) if (turn.at <= time) step = turn.step;
+    if (step === this._replayTurn) return;
+    this._replayTurn = step;
+    if (step !== this._step) location.hash = `#step-${step}`;
+  }
+
+  /** Picking a step of a replay plays it from where the recording turned to it. */
+  private _seekToStep(replay: ReplayTraceController, n: number): void {
+    const turn = replay.recording.steps?.find((t) => t.step === n);
+    if (!turn) return;
+    this._replayTurn = n;
+    replay.control((clock) => clock.seek(turn.at));
   }
 
   private _saveRecording() {

@@ -60,9 +60,11 @@ export class ReplayBar extends LitElement {
         min="0"
         max=${Math.max(1, end - start)}
         step="100"
+        list="replay-steps"
         .value=${String(this.time - start)}
         @input=${(e: Event) => replay.control((c) => c.seek(start + Number((e.target as HTMLInputElement).value)))}
       />
+      <datalist id="replay-steps">${(replay.recording.steps ?? []).map((turn) => html`<option value=${turn.at - start} label=${`Step ${turn.step}`}></option>`)}</datalist>
       <span class="time">${formatDuration(this.time - start)} / ${formatDuration(end - start)}</span>
       <label
         >Speed
