@@ -31,7 +31,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = resolve(values.out!);
 try {
   const lessons = await buildStaticSite({ root, outDir, base, lessons: values.lessons?.split(','), stepMs: stepSeconds * 1000, log: (line) => console.log(line) });
-  console.log(`${lessons.length} lessons recorded. Serve ${outDir} from any static host at ${base}, e.g. npx vite preview --outDir ${values.out} --base ${base}`);
+  console.log(`${lessons.length} lessons recorded. Serve ${outDir} at ${base} from any static host${base === '/' ? `, e.g. python3 -m http.server 8080 -d ${values.out}` : ''}`);
   process.exit(0);
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
