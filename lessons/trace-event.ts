@@ -337,3 +337,14 @@ export function versionIn(text: string | undefined): number | undefined {
   const match = text === undefined ? null : /"version"\s*:\s*(\d+)/.exec(text);
   return match ? Number(match[1]) : undefined;
 }
+
+/** The client id and the name of the audience's `n`th member in a class (`guest-7`, "Guest 7"). */
+export function audienceMember(n: number): { id: string; label: string } {
+  return { id: `guest-${n}`, label: `Guest ${n}` };
+}
+
+/** The name of a client the page does not run, for its lane: an audience member's name, else its id. */
+export function clientLabel(client: string): string {
+  const guest = /^guest-(\d+)$/.exec(client);
+  return guest ? audienceMember(Number(guest[1])).label : client;
+}

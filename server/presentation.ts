@@ -5,6 +5,8 @@
  * it from the server, so they stay in step across devices.
  */
 
+import { audienceMember } from '../lessons/trace-event.ts';
+
 /** What every window of a presentation shows. */
 export interface PresentationState {
   /** The lesson on the projector; absent until a presenter opens one. */
@@ -88,7 +90,7 @@ export function createPresentation({ now = Date.now }: { now?: () => number } = 
         if (members.size >= MAX_AUDIENCE) return undefined;
       }
       const n = ++joined;
-      const member = { id: `guest-${n}`, label: `Guest ${n}`, connections: 0 };
+      const member = { ...audienceMember(n), connections: 0 };
       members.set(member.id, member);
       return { id: member.id, label: member.label };
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent, TraceInput } from '../lessons/trace-event.ts';
-import { AGGREGATE_LANE, findEventBySeq, formatAxisLabel, layoutTimeline, type TimelineLaneSpec, type TimelineLayoutInput } from './timeline-layout.ts';
+import { AGGREGATE_LANE, defaultLaneLabel, findEventBySeq, formatAxisLabel, layoutTimeline, type TimelineLaneSpec, type TimelineLayoutInput } from './timeline-layout.ts';
 
 const LANES: TimelineLaneSpec[] = [
   { lane: 'feed', label: 'Feed' },
@@ -823,5 +823,14 @@ describe('findEventBySeq', () => {
     const gappy = [events[0]!, { ...events[2]!, seq: 9 }];
     expect(findEventBySeq(gappy, 9)).toBe(gappy[1]);
     expect(findEventBySeq(gappy, 4)).toBeUndefined();
+  });
+});
+
+describe('defaultLaneLabel', () => {
+  it('names a lane the lesson did not list by its client, and an audience member by their name', () => {
+    expect(defaultLaneLabel('client:curl-1')).toBe('curl-1');
+    expect(defaultLaneLabel('client:guest-7')).toBe('Guest 7');
+    expect(defaultLaneLabel('client:guest-x')).toBe('guest-x');
+    expect(defaultLaneLabel('server')).toBe('server');
   });
 });

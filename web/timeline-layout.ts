@@ -4,6 +4,7 @@
  */
 import { findMissedUpdates, type ClientDelivery, type MissedUpdate } from '../lessons/missed-updates.ts';
 import {
+  clientLabel,
   clientLane,
   type CheckEvent,
   type ClientErrorEvent,
@@ -945,9 +946,9 @@ export function stalenessClass(staleMs: number): string {
   return 'staleness-high';
 }
 
-/** A human label for a lane the lesson did not list (`client:curl-1` → `curl-1`). */
+/** A human label for a lane the lesson did not list (`client:curl-1` → `curl-1`, `client:guest-7` → `Guest 7`). */
 export function defaultLaneLabel(lane: Lane): string {
-  return lane.startsWith('client:') ? lane.slice('client:'.length) : lane;
+  return lane.startsWith('client:') ? clientLabel(lane.slice('client:'.length)) : lane;
 }
 
 interface ConnRecord {
