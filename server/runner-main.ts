@@ -15,7 +15,7 @@ import { ALIVE_EVERY_MS, METERS_EVERY_MS, RETIRE_REPORT_MS, type FromRunnerMessa
 import { createRouteMeter, type RouteMeter } from './route-meter.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
 import { createUpgradeRoutes } from './upgrade-routes.ts';
-import { traceHttpMiddleware, type OpenStream } from './trace-http.ts';
+import { countConns, traceHttpMiddleware, type OpenStream } from './trace-http.ts';
 import { traceWebSocket } from './trace-websocket.ts';
 
 process.setSourceMapsEnabled(true);
@@ -45,6 +45,8 @@ const abort = new AbortController();
 let sourcePath = '';
 let apiBase = '';
 let locate: LessonLocator = () => undefined;
+/** Names connections that named none, tagged with the generation of server.ts that saw them: an edit runs in a new process, and `s1` must not come twice. */
+let connId = countConns();
 const upgrades = createUpgradeRoutes(() => apiBase);
 const streams = new Set<OpenStream>();
 
@@ -57,7 +59,7 @@ server.on('upgrade', (req, socket, head) => {
   const handler = upgrades.handlerFor(req);
   if (!handler) return rejectUpgrade(socket, 404);
   try {
-    traceWebSocket({ emit, locate, streams }, req, socket);
+    traceWebSocket({ emit, locate, streams, connId }, req, socket);
     handler(req, socket, head);
   } catch (error) {
     reportRuntimeError(error);
@@ -165,9 +167,10 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
     return;
   }
   locate = createLessonLocator(message.modulePath, 'server.ts');
+  connId = countConns(`${message.generation}.`);
   app.use(
     apiBase,
-    traceHttpMiddleware({ emit, locate, delayMs: () => settings.latencyMs * settings.timeScale, streams }),
+    traceHttpMiddleware({ emit, locate, delayMs: () => settings.latencyMs * settings.timeScale, streams, connId }),
     router,
     function lessonNotFound(req, res) {
       res.status(404).json({ error: `The lesson has no route for ${req.method} ${req.originalUrl}` });

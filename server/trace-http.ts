@@ -11,6 +11,8 @@ export interface TraceHttpOptions {
   delayMs?(): number;
   /** Where open event streams are kept while they last, so the workbench can end them (the page's "drop the connection"). */
   streams?: Set<OpenStream>;
+  /** Names a request that named no connection (curl, a script): `s3`, or with a generation tag `s2.3`. @default `s1`, `s2`, … */
+  connId?(kind: 's'): string;
 }
 
 /** An event stream the lesson server is writing to, or a WebSocket it serves. */
@@ -31,11 +33,10 @@ export interface OpenStream {
  * sitting on the request (long polling, or a handler waiting on I/O). Its time is what tells a
  * missed update apart from one that was superseded before the server could answer.
  */
-export function traceHttpMiddleware({ emit, locate, delayMs = () => 0, streams }: TraceHttpOptions): RequestHandler {
-  let count = 0;
+export function traceHttpMiddleware({ emit, locate, delayMs = () => 0, streams, connId = countConns() }: TraceHttpOptions): RequestHandler {
   return function traceHttp(req, res, next) {
     const started = Date.now();
-    const conn = traceIdOf(req.headers[CONN_HEADER]) ?? `s${++count}`;
+    const conn = traceIdOf(req.headers[CONN_HEADER]) ?? connId('s');
     const client = traceIdOf(req.headers[CLIENT_HEADER]) ?? traceIdOf(new URL(req.originalUrl, 'http://localhost').searchParams.get(CLIENT_PARAM));
     const base = { lane: 'server', conn, ...(client ? { client } : {}) } as const;
     const writtenBefore = req.socket.bytesWritten;
@@ -146,4 +147,10 @@ function textOf(chunk: unknown): string {
   if (typeof chunk === 'string') return chunk;
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
   return '';
+}
+
+/** Numbers connections that named none: `s1`, `s2`, … (`ws1` for sockets), with `tag` after the kind when given (`s2.1`). */
+export function countConns(tag = ''): (kind: 's' | 'ws') => string {
+  let count = 0;
+  return (kind) => `${kind}${tag}${++count}`;
 }

@@ -11,9 +11,9 @@ export interface TraceWebSocketOptions {
   locate: LessonLocator;
   /** Where open sockets are kept while they last, so the workbench can cut them (the page's "drop the connection"). */
   streams?: Set<OpenStream>;
+  /** Names a socket that named no connection: `ws3`, or with a generation tag `ws2.3`. */
+  connId(kind: 'ws'): string;
 }
-
-let count = 0;
 
 /**
  * Records a WebSocket connection from the bytes on its socket, whatever the lesson does with it:
@@ -22,11 +22,11 @@ let count = 0;
  * and the end, with who closed it. Call it with the upgrade's socket before the lesson's handler
  * takes it.
  */
-export function traceWebSocket({ emit, locate, streams }: TraceWebSocketOptions, req: IncomingMessage, socket: Duplex): void {
+export function traceWebSocket({ emit, locate, streams, connId }: TraceWebSocketOptions, req: IncomingMessage, socket: Duplex): void {
   const started = Date.now();
   const url = new URL(req.url ?? '/', 'http://localhost');
   const client = traceIdOf(req.headers[CLIENT_HEADER]) ?? traceIdOf(url.searchParams.get(CLIENT_PARAM));
-  const conn = traceIdOf(req.headers[CONN_HEADER]) ?? traceIdOf(url.searchParams.get('conn')) ?? `ws${++count}`;
+  const conn = traceIdOf(req.headers[CONN_HEADER]) ?? traceIdOf(url.searchParams.get('conn')) ?? connId('ws');
   const base = { lane: 'server', conn, ...(client ? { client } : {}) } as const;
   emit({ ...base, kind: 'http-request', t: started, method: req.method ?? 'GET', url: req.url ?? '/', headers: headersOf(req.headers), bytes: requestBytes(req) });
 

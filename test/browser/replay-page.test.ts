@@ -121,5 +121,5 @@ describe('replaying a recording in the page', () => {
     expect(requests.filter((path) => path.startsWith('/api/'))).toEqual([]);
     expect(requests).toContain('/recordings/long-polling.json');
     expect(errors).toEqual([]);
-  });
+  }, 120_000); // a recording and a production build: about 10 s alone, longer beside the other tests
 });

@@ -56,6 +56,12 @@ describe('editing a lesson\'s server code through the API', () => {
     expect(await data(url)).not.toHaveProperty('edited');
     expect(await send(url, 'GET', CODE)).toMatchObject({ body: { code: ORIGINAL, edited: false } });
     await expect(stat(join(workspaceDir, SLUG, 'server.ts'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // Requests that named no connection (these fetches, like curl) kept distinct ids across the swaps.
+    const conns = await waitFor(async () => {
+      const requests = (await traceOf(url, SLUG)).filter((e) => e.kind === 'http-request' && e.url.endsWith('/data'));
+      return requests.length >= 3 && requests.map((e) => e.conn);
+    });
+    expect(new Set(conns).size).toBe(conns.length);
   });
 
   it('edits client.ts: compiled for the page (types stripped, a source map back to client.ts), a value import refused at its line, reset', async () => {

@@ -5,7 +5,7 @@ import { DEFAULT_SETTINGS, type LessonServer, type LessonSettings, type SettingV
 import type { TraceEvent, TraceInput } from '../../lessons/trace-event.ts';
 import { createFeed, type Feed } from '../../server/feed.ts';
 import { rejectUpgrade } from '../../server/reject-upgrade.ts';
-import { traceHttpMiddleware } from '../../server/trace-http.ts';
+import { countConns, traceHttpMiddleware } from '../../server/trace-http.ts';
 import { traceWebSocket } from '../../server/trace-websocket.ts';
 import { createUpgradeRoutes } from '../../server/upgrade-routes.ts';
 
@@ -67,13 +67,14 @@ export async function startLessonHarness(server: LessonServer, { slug, params = 
     onUpgrade: upgrades.add,
   });
   const app = express();
-  app.use(apiBase, traceHttpMiddleware({ emit, locate: () => undefined, delayMs }), router);
+  const connId = countConns();
+  app.use(apiBase, traceHttpMiddleware({ emit, locate: () => undefined, delayMs, connId }), router);
   const http = createServer(app);
   http.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     const handler = upgrades.handlerFor(req);
     if (!handler) return rejectUpgrade(socket, 404);
-    traceWebSocket({ emit, locate: () => undefined }, req, socket);
+    traceWebSocket({ emit, locate: () => undefined, connId }, req, socket);
     handler(req, socket, head);
   });
   // Counted per socket, kept when it closes: the sum covers every connection ever accepted.
