@@ -8,7 +8,11 @@ export interface RouteCounts {
   bytesIn: number;
   /** Bytes the server wrote: status lines, headers, bodies, stream chunks, frames out. */
   bytesOut: number;
-  /** Connections open on the route at the reading: held requests, streams, sockets. */
+  /**
+   * The most connections open on the route at once since the last reading: held requests, streams,
+   * sockets. (At the reading itself, a long-poll route that just answered a change would read 0:
+   * every poll answered, the next ones not arrived yet.)
+   */
   open: number;
   /** Distinct clients that used the route in the last `clientWindowMs` (a client that polls every few seconds counts all the time). */
   clients: number;
@@ -26,6 +30,8 @@ interface RouteState {
   bytesIn: number;
   bytesOut: number;
   open: number;
+  /** The most open at once since the last reading. */
+  peak: number;
   /** When each client last used the route. */
   clients: Map<string, number>;
 }
@@ -46,7 +52,7 @@ export function createRouteMeter(apiBase: () => string, { clientWindowMs = 10_00
     const base = apiBase();
     const key = path.startsWith(base) ? path.slice(base.length) || '/' : path;
     let state = routes.get(key);
-    if (!state) routes.set(key, (state = { requests: 0, bytesIn: 0, bytesOut: 0, open: 0, clients: new Map() }));
+    if (!state) routes.set(key, (state = { requests: 0, bytesIn: 0, bytesOut: 0, open: 0, peak: 0, clients: new Map() }));
     return state;
   };
   const close = (conn: string) => {
@@ -65,7 +71,7 @@ export function createRouteMeter(apiBase: () => string, { clientWindowMs = 10_00
         state = route(event.url);
         state.requests++;
         state.bytesIn += event.bytes;
-        state.open++;
+        state.peak = Math.max(state.peak, ++state.open);
         routeOf.set(conn, state);
       }
       if (!state) return;
@@ -96,8 +102,8 @@ export function createRouteMeter(apiBase: () => string, { clientWindowMs = 10_00
       changed = false;
       const counts: Record<string, RouteCounts> = {};
       for (const [key, state] of routes) {
-        counts[key] = { requests: state.requests, bytesIn: state.bytesIn, bytesOut: state.bytesOut, open: state.open, clients: state.clients.size };
-        Object.assign(state, { requests: 0, bytesIn: 0, bytesOut: 0 });
+        counts[key] = { requests: state.requests, bytesIn: state.bytesIn, bytesOut: state.bytesOut, open: state.peak, clients: state.clients.size };
+        Object.assign(state, { requests: 0, bytesIn: 0, bytesOut: 0, peak: state.open });
       }
       return counts;
     },

@@ -90,7 +90,7 @@ export class TechniqueFiguresView extends LitElement {
             <th scope="col" title="Bytes on the wire per client per change, both ways, headers and framing included">B / update</th>
             <th scope="col" title="Latency: data changed → a client had it, median">p50</th>
             <th scope="col" title="Latency: data changed → a client had it, 99th percentile">p99</th>
-            <th scope="col" title="Connections open on the route now: held polls, streams, sockets">open</th>
+            <th scope="col" title="The most connections open on the route at once in the last second: held polls, streams, sockets">open</th>
             <th scope="col" title="Clients that used the route in the window">clients</th>
             <th scope="col" title="Headless clients in a separate process (0 to ${figures.virtual.max})">virtual</th>
           </tr>
