@@ -26,7 +26,6 @@ import type { RuntimeError } from './code-panel.ts';
 import './code-panel.ts';
 import './event-timeline.ts';
 import './lesson-controls.ts';
-import './open-recording.ts';
 import './replay-bar.ts';
 import './technique-figures.ts';
 import './socket-wire-view.ts';
@@ -457,7 +456,7 @@ export class LessonView extends LitElement {
                 .lanes=${lanes}
                 .origin=${origin}
                 .serverOffsetMs=${this._live?.offsetMs ?? 0}
-                .clock=${replay && (() => replay.serverNow())}
+                .clock=${replay?.serverNow}
                 @timeline-hover=${this._onHover}
                 @timeline-select=${this._onSelect}
               ></event-timeline>`}
@@ -531,7 +530,7 @@ export class LessonView extends LitElement {
           .lanes=${lanes}
           .origin=${origin}
           .serverOffsetMs=${this._live?.offsetMs ?? 0}
-          .clock=${replay && (() => replay.serverNow())}
+          .clock=${replay?.serverNow}
           .paused=${state?.paused ?? false}
           .scale=${PRESENTING_TIMELINE_SCALE}
           .maxLanes=${lanes.length + 1}
@@ -607,6 +606,8 @@ export class LessonView extends LitElement {
     const count = detail.steps.length;
     const at = Math.min(this._step, count);
     const fail = (error: Error) => (this._error = error.message);
+    // A replay has no server behind it: no data to change, no action to run, no class to join, no presenter window.
+    if (this._replay && (command === 'change' || command === 'action' || command === 'qr' || command === 'window')) return;
     switch (command) {
       case 'next':
         return this._goToStep(Math.min(count, at + 1));
@@ -620,17 +621,13 @@ export class LessonView extends LitElement {
         if (this._replay) return this._replay.control((c) => (c.playing ? c.pause() : c.play()));
         return void this._presentation?.change({ paused: !this._presentation.state?.paused }).catch(fail);
       case 'change':
-        if (this._replay) return;
         return void (detail.usesFeed && callApi('POST', `/api/lessons/${detail.slug}/feed/next`).catch(fail));
       case 'action':
-        if (this._replay) return;
         const action = detail.steps[at - 1]?.action;
         return void (action && runStepAction(detail.slug, action, (id) => this._pageClientId(id)).catch(fail));
       case 'qr':
-        if (this._replay) return;
         return void (this._qr = !this._qr);
       case 'window':
-        if (this._replay) return;
         return void open('/presenter', 'rww-presenter', 'popup,width=1000,height=720');
       case 'exit':
         if (this._qr) return void (this._qr = false);
@@ -726,8 +723,8 @@ export class LessonView extends LitElement {
 
   private _goToStep(n: number) {
     location.hash = `#step-${n}`;
-    // Presenting, the workbench sets the step's scenario and runs its action, and the class follows.
     if (this._replay) return this._seekToStep(this._replay, n);
+    // Presenting, the workbench sets the step's scenario and runs its action, and the class follows.
     if (this._presentation) return void this._presentation.change({ lesson: this.slug, step: n }).catch((error: Error) => (this._error = error.message));
     const scenario = this._detail?.steps[n - 1]?.scenario;
     if (scenario) callApi('PUT', `/api/lessons/${this.slug}/scenario`, scenario).catch((error: Error) => (this._error = error.message));

@@ -41,10 +41,8 @@ export class ReplayTraceController implements ReactiveController {
     host.addController(this);
   }
 
-  /** The replay's time: what "now" was in the recording. */
-  serverNow(): number {
-    return this.clock.time();
-  }
+  /** The replay's time: what "now" was in the recording. (Bound: the timeline reads its clock through it.) */
+  readonly serverNow = (): number => this.clock.time();
 
   /** A replay has no server to report to. */
   report(): void {}
