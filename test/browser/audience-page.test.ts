@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PresentationState } from '../../server/presentation.ts';
 import type { Followed } from '../../web/components/audience-view.ts';
 import { launchChromium } from '../setup/chromium.ts';
+import { readEventStream } from '../setup/event-stream-reader.ts';
 import { startWorkbench, waitFor } from '../setup/workbench.ts';
 
 const AUDIENCE = 40;
@@ -93,5 +94,22 @@ describe('a class joins a presentation', () => {
     // Figures are printed above (and measured by `npm run bench`); these generous bounds only catch a join or follow gone wrong.
     expect(join.max).toBeLessThan(2_000 * 3);
     expect(follow.max).toBeLessThan(500 * 3);
+  });
+
+  it('counts the audience on the SSE lesson\'s /client-count, each guest by id, once the presenter moves there', { timeout: 120_000 }, async () => {
+    const members = 5;
+    const [{ url }, browser] = await Promise.all([startWorkbench({ presenterToken: TOKEN, trustLoopback: false }), launchChromium()]);
+    const pages = await Promise.all(Array.from({ length: members }, async () => (await browser.newContext()).newPage()));
+    await Promise.all(pages.map((page) => page.goto(`${url}/audience`, { waitUntil: 'commit', timeout: 90_000 })));
+    await waitFor(async () => ((await (await fetch(`${url}/api/presentation`)).json()) as PresentationState).audience === members, { what: 'the room full', timeoutMs: 90_000 });
+    const moved = await fetch(`${url}/api/presentation`, { method: 'PUT', headers: { 'content-type': 'application/json', 'x-presenter-token': TOKEN }, body: JSON.stringify({ lesson: 'server-sent-events', step: 1 }) });
+    expect(moved.status).toBe(200);
+
+    // One more listener (this test) hears who is there: every guest by client id, and the count.
+    const listener = await readEventStream(`${url}/lessons/server-sent-events/api/client-count`);
+    await waitFor(() => listener.events.some((e) => e.type === 'client-count' && JSON.parse(e.data).count === members + 1), { what: `${members} guests and the test counted`, timeoutMs: 60_000 });
+    const names = new Set(listener.events.filter((e) => e.type === 'add').map((e) => e.data));
+    expect([...names].filter((name) => /^guest-\d+$/.test(name))).toHaveLength(members);
+    listener.close();
   });
 });
