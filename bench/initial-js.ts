@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'vite';
+import { buildPage } from '../server/page-build.ts';
 import { round1 } from './stats.ts';
 
 export interface InitialJsFigures {
@@ -24,7 +24,7 @@ export interface InitialJsFigures {
 export async function measureInitialJs(root: string): Promise<InitialJsFigures> {
   const outDir = await mkdtemp(join(tmpdir(), 'bench-build-'));
   try {
-    await build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    await buildPage({ root, outDir });
     const html = await readFile(join(outDir, 'index.html'), 'utf8');
     const queue = [...entryScripts(html)];
     const files = new Set<string>();

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWorkbench } from '../server/workbench.ts';
 import { launchHeadlessChromium } from '../server/chromium.ts';
+import { pageBuildState } from '../server/page-build.ts';
 import { measureColdStart } from './cold-start.ts';
 import { measureFeedToDrawing } from './feed-to-drawing.ts';
 import { DEFAULT_SEED, measureBatching, measureMissedUpdates } from './long-polling.ts';
@@ -30,6 +31,9 @@ const browser = await launchHeadlessChromium();
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 try {
+  const build = await pageBuildState(root, join(root, 'dist'));
+  const coldStartPage = build.fresh ? 'built' : 'vite';
+  console.log(build.fresh ? 'cold start: npm start serves the built page (dist/ is fresh)' : `cold start: npm start serves the page through Vite (${build.reason})`);
   const cold = [];
   for (let i = 0; i < rounds; i++) {
     const figures = await measureColdStart(browser, root, 5300 + i);
@@ -122,6 +126,7 @@ try {
 
   console.log(
     JSON.stringify({
+      coldStartPage,
       coldReadyMs: Math.round(median(cold.map((c) => c.readyMs))),
       coldFirstPaintMs: Math.round(median(cold.map((c) => c.firstPaintMs))),
       coldStartMs: Math.round(median(cold.map((c) => c.firstPollDrawnMs))),

@@ -35,7 +35,10 @@ export function createApiRouter({ hosts, hub, presenter }: ApiRouterOptions): Ro
   });
 
   router.get('/lessons/:slug', async (req, res) => {
-    res.json(await hostOf(req.params.slug).detail());
+    const host = hostOf(req.params.slug);
+    // A page is opening the lesson: its clients will ask the lesson server within a second, so start it now.
+    host.target().catch(() => {}); // a lesson that does not load says so on the trace and to its requests
+    res.json(await host.detail());
   });
 
   router.post('/lessons/:slug/feed', onlyJson, parseJson, (req, res) => {

@@ -13,6 +13,8 @@ export interface FrontendOptions {
   root: string;
   /** `dev` runs Vite (with hot reload over `server`'s WebSocket when given); `prod` serves `dist/`. */
   mode: 'dev' | 'prod';
+  /** Where the built page is (`prod`). @default `<root>/dist` */
+  distDir?: string;
   /** Share Vite's hot-reload socket with this server (one port). Off in tests. */
   hmrServer?: Server;
 }
@@ -22,12 +24,12 @@ const APP_ROUTES = ['/', '/lessons/:slug/', '/presenter'];
 const AUDIENCE_ROUTE = '/audience';
 
 /** Creates the frontend for `mode`: the page's routes, the audience page and their assets. */
-export async function createFrontend({ root, mode, hmrServer }: FrontendOptions): Promise<Frontend> {
+export async function createFrontend({ root, mode, distDir = join(root, 'dist'), hmrServer }: FrontendOptions): Promise<Frontend> {
   const router = Router({ strict: true }); // `/lessons/x` and `/lessons/x/` are different pages here
   router.get('/lessons/:slug', (req, res) => res.redirect(301, `/lessons/${encodeURIComponent(req.params.slug)}/`));
 
   if (mode === 'prod') {
-    const dist = join(root, 'dist');
+    const dist = distDir;
     const [html, audience] = await Promise.all(
       ['index.html', 'audience.html'].map((file) =>
         readFile(join(dist, file), 'utf8').catch(() => {

@@ -2,10 +2,10 @@ import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { build } from 'vite';
 import type { LessonSummary } from '../lessons/lesson.ts';
 import { parseRecording, type Recording } from '../lessons/recording.ts';
 import { launchHeadlessChromium } from './chromium.ts';
+import { buildPage } from './page-build.ts';
 import { createWorkbench } from './workbench.ts';
 
 export interface StaticSiteOptions {
@@ -55,15 +55,7 @@ export async function buildStaticSite({ root, outDir, base = '/', lessons, stepM
     await rm(workspaceDir, { recursive: true, force: true });
   }
   await writeFile(join(recordings, 'index.json'), JSON.stringify(recorded));
-  // The recording workbench's Vite dev server set NODE_ENV to development; the site is a production build.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ configFile: join(root, 'vite.config.ts'), mode: 'static', base, logLevel: 'warn', build: { outDir, emptyOutDir: false } });
-  } finally {
-    if (nodeEnv === undefined) delete process.env.NODE_ENV;
-    else process.env.NODE_ENV = nodeEnv;
-  }
+  await buildPage({ root, outDir, mode: 'static', base, emptyOutDir: false });
   for (const lesson of recorded) {
     await mkdir(join(outDir, 'lessons', lesson.slug), { recursive: true });
     await copyFile(join(outDir, 'index.html'), join(outDir, 'lessons', lesson.slug, 'index.html'));

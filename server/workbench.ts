@@ -26,6 +26,8 @@ export interface WorkbenchOptions {
   root: string;
   /** `dev`: Vite middleware; `prod`: the built page from dist/. @default 'dev' */
   mode?: 'dev' | 'prod';
+  /** Where the built page is, for `prod`. @default `<root>/dist` */
+  distDir?: string;
   /** Vite hot reload over the same port. @default true */
   hmr?: boolean;
   /** Reload lessons when their files change on disk. @default true */
@@ -72,6 +74,7 @@ const UPGRADED_GRACE_MS = 1_000;
 export async function createWorkbench({
   root,
   mode = 'dev',
+  distDir,
   hmr = true,
   watch = true,
   lessonsDir = join(root, 'lessons'),
@@ -90,7 +93,7 @@ export async function createWorkbench({
   const byFolder = new Map(entries.map((entry) => [entry.dir.slice(lessonsDir.length + 1), hosts.get(entry.slug)!]));
 
   const server = createServer();
-  const frontend = await createFrontend({ root, mode, ...(mode === 'dev' && hmr ? { hmrServer: server } : {}) });
+  const frontend = await createFrontend({ root, mode, distDir, ...(mode === 'dev' && hmr ? { hmrServer: server } : {}) });
   const proxy = createLessonProxy(hosts);
   let origin = '';
   const nginx = createBufferingProxy({
