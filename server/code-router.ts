@@ -34,7 +34,7 @@ export function createCodeRouter({ hosts, ...guard }: CodeRouterOptions): Router
     else editGuard(req, res, next);
   });
 
-  // The edited client.ts as the page imports it (the original is bundled with the page).
+  // client.ts as the page imports it when it does not run its bundled copy (an edit; the built page).
   router.get('/lessons/:slug/code/client.js', async (req, res) => {
     const module = await target(req.params.slug, 'client.ts').host.clientModule();
     if (module === undefined) throw new HttpError(404, 'client.ts is not edited: the page runs the original');

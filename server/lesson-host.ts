@@ -51,7 +51,7 @@ export interface LessonHost {
   edit(file: LessonFile, code: string): Promise<EditResult>;
   /** Drops the edit of `file`: the original runs again. */
   reset(file: LessonFile): Promise<EditResult>;
-  /** The edited client.ts as an ES module for the page; undefined while the original runs (the page has it bundled). */
+  /** client.ts as an ES module for the page: the edit, or with `compileClients` the file as it is; undefined while the page's bundled copy runs. */
   clientModule(): Promise<string | undefined>;
   /** A lesson file changed on disk: reload the server code (unless an edit from the page is running) or re-render, and tell listeners. */
   fileChanged(file: LessonFile | 'lesson.md'): Promise<LoadResult | undefined>;
@@ -68,10 +68,16 @@ export interface LessonHostOptions {
   buildRoot: string;
   /** Where edits made in the page are kept. */
   workspace: LessonWorkspace;
+  /**
+   * Serve client.ts to the pages compiled from the file as it is now, edited or not. For the built page,
+   * whose bundled copy is as old as the build: a save on disk must reach the clients, as Vite's hot
+   * reload does while developing. @default false
+   */
+  compileClients?: boolean;
 }
 
 /** Creates the host of one lesson; nothing starts until the lesson is first used. */
-export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, workspace }: LessonHostOptions): LessonHost {
+export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, workspace, compileClients = false }: LessonHostOptions): LessonHost {
   let entry = firstEntry;
   const emit = hub.emit.bind(hub, entry.slug);
   const feed = createFeed(entry.feed === undefined ? {} : { initial: entry.feed });
@@ -137,7 +143,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
       void start();
       return runner.target();
     },
-    detail: () => (detail ??= renderDetail(entry, code, () => ({ scenario: driver.scenario, settings }))),
+    detail: () => (detail ??= renderDetail(entry, code, compileClients, () => ({ scenario: driver.scenario, settings }))),
     settings: () => settings,
     setSettings(changes) {
       settings = { ...settings, ...changes, params: { ...settings.params, ...changes.params } };
@@ -213,7 +219,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
     },
     async clientModule() {
       const current = await code('client.ts');
-      if (!current.edited) return undefined;
+      if (!current.edited && !compileClients) return undefined;
       // Compiled once per edit, not once per page that loads it (an edit kept from an earlier run compiles on first use).
       if (compiledClient?.source !== current.code) {
         const compiled = await compileLessonClient(current.code);
@@ -252,7 +258,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
   };
 }
 
-async function renderDetail(entry: LessonEntry, code: LessonHost['code'], live: () => Pick<LessonDetail, 'scenario' | 'settings'>): Promise<LessonDetail> {
+async function renderDetail(entry: LessonEntry, code: LessonHost['code'], compileClients: boolean, live: () => Pick<LessonDetail, 'scenario' | 'settings'>): Promise<LessonDetail> {
   // The code that runs is the code that is shown: the page's edit when there is one.
   const { code: serverCode, edited } = await code('server.ts');
   const clientCode = await code('client.ts');
@@ -277,7 +283,7 @@ async function renderDetail(entry: LessonEntry, code: LessonHost['code'], live: 
     usesFeed: entry.usesFeed,
     ...(entry.check ? { check: entry.check } : {}),
     ...(entry.compare ? { compare: entry.compare } : {}),
-    ...(clientCode.edited ? { clientModule: `/api/lessons/${entry.slug}/code/client.js?v=${createHash('sha1').update(clientCode.code).digest('hex').slice(0, 12)}` } : {}),
+    ...(clientCode.edited || compileClients ? { clientModule: `/api/lessons/${entry.slug}/code/client.js?v=${createHash('sha1').update(clientCode.code).digest('hex').slice(0, 12)}` } : {}),
     ...live(),
   };
 }

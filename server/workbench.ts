@@ -89,7 +89,7 @@ export async function createWorkbench({
   void removeStaleBuilds(join(root, '.workbench'));
   const entries = await loadLessonCatalog(lessonsDir);
   const workspace = createLessonWorkspace(workspaceDir);
-  const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot, workspace })]));
+  const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot, workspace, compileClients: mode === 'prod' })]));
   const byFolder = new Map(entries.map((entry) => [entry.dir.slice(lessonsDir.length + 1), hosts.get(entry.slug)!]));
 
   const server = createServer();
