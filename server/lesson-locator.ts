@@ -11,6 +11,8 @@ export type LessonLocator = (fromStack?: readonly NodeJS.CallSite[]) => SourceLo
  */
 export function createLessonLocator(modulePath: string, file: LessonFile): LessonLocator {
   const moduleUrl = pathToFileURL(modulePath).href;
+  // A broadcast writes from the same place to every client: map each compiled position once.
+  const mapped = new Map<number, SourceLocation>();
   return function locate(fromStack = callSites(locate)) {
     for (const site of fromStack) {
       const name = site.getFileName();
@@ -18,8 +20,13 @@ export function createLessonLocator(modulePath: string, file: LessonFile): Lesso
       const line = site.getLineNumber();
       const column = site.getColumnNumber();
       if (line == null || column == null) continue;
-      const entry = findSourceMap(modulePath)?.findEntry(line - 1, column - 1) as { originalLine?: number } | undefined;
-      return { file, line: (entry?.originalLine ?? line - 1) + 1 };
+      const key = line * 100_000 + column;
+      let location = mapped.get(key);
+      if (!location) {
+        const entry = findSourceMap(modulePath)?.findEntry(line - 1, column - 1) as { originalLine?: number } | undefined;
+        mapped.set(key, (location = { file, line: (entry?.originalLine ?? line - 1) + 1 }));
+      }
+      return location;
     }
     return undefined;
   };
