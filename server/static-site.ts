@@ -23,9 +23,9 @@ export interface StaticSiteOptions {
 }
 
 /**
- * Builds the static site: a recording of every lesson, made by presenting it step by step in
- * headless Chromium against a real workbench (each step's scenario and action run, chat boxes
- * say hello), then the page built in `static` mode to replay them with no server. Deep links
+ * Builds the static site: a recording of every lesson, made by going through it step by step in
+ * headless Chromium against a real workbench as a presenter would (each step's scenario and action
+ * run, chat boxes say hello), then the page built in `static` mode to replay them with no server. Deep links
  * (`/lessons/<slug>/`) get their own copy of index.html, so any static host serves them.
  */
 export async function buildStaticSite({ root, outDir, base = '/', lessons, stepMs = 3_000, log = () => {} }: StaticSiteOptions): Promise<LessonSummary[]> {
