@@ -334,7 +334,14 @@ export class LessonView extends LitElement {
     if (this.recording) {
       if (this._replay?.recording !== this.recording) {
         if (this._live) dropController(this, this._live);
-        this._live = new ReplayTraceController(this, this.recording);
+        const replay = new ReplayTraceController(this, this.recording);
+        this._live = replay;
+        // A link to a step of a replay plays it from that step.
+        const turn = replay.recording.steps?.find((t) => t.step === this._step);
+        if (turn && this._step > 1) {
+          replay.clock.seek(turn.at);
+          this._replayTurn = turn.step;
+        }
       }
     } else if (!STATIC_SITE && changed.has('slug') && this.slug && this._live?.slug !== this.slug) {
       this._live = new LiveTraceController(this, this.slug);
@@ -569,7 +576,7 @@ export class LessonView extends LitElement {
     if (this._presentation) dropController(this, this._presentation);
     this._presentation = undefined;
     // A replay is presented on its own: nothing on a server to steer or follow.
-    if (!on || this._replay || this.recording) return;
+    if (!on || STATIC_SITE || this._replay || this.recording) return;
     // Until the workbench has taken this page's lesson and step, the states it streams are older ones: not to be followed.
     let takenAt = Infinity;
     const presentation = new PresentationController(this, { onChange: (state) => state.revision >= takenAt && this._onPresentation(state.lesson, state.step) });
