@@ -1,8 +1,8 @@
+import { nearestRank } from '../server/nearest-rank.ts';
+
 /** The p-th percentile (0–100) of `values`, by nearest rank. */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return values.length === 0 ? NaN : nearestRank([...values].sort((a, b) => a - b), p);
 }
 
 export const median = (values: readonly number[]) => percentile(values, 50);

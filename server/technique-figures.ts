@@ -1,4 +1,5 @@
 import type { CompareTechnique, LessonFigures, TechniqueKind, VirtualClientsState } from '../lessons/lesson.ts';
+import { nearestRank } from './nearest-rank.ts';
 import type { RouteCounts } from './route-meter.ts';
 
 export interface TechniqueFigures {
@@ -117,8 +118,3 @@ export function createTechniqueFigures({ compare, windowMs = 10_000, now = Date.
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
 const round1 = (n: number) => Math.round(n * 10) / 10;
-
-/** The p-th percentile of sorted `values`, by nearest rank. */
-function nearestRank(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}

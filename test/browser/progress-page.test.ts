@@ -1,7 +1,8 @@
 import { chromium, type Page } from 'playwright-core';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PROGRESS_KEY, type LessonProgress } from '../../web/progress.ts';
-import { CHROMIUM_ARGS, chromiumPath, launchChromium } from '../setup/chromium.ts';
+import { CHROMIUM_ARGS, chromiumPath } from '../../server/chromium.ts';
+import { launchChromium } from '../setup/chromium.ts';
 import { startWorkbench, waitFor } from '../setup/workbench.ts';
 
 /** What the progress store writes after steps 1 and 2 of the short-polling lesson (of 5) were shown. */
