@@ -6,11 +6,13 @@ import { countUpTo, createReplayClock, type ReplayClock } from '../replay-clock.
 
 /** How often the replay hands the page the events that have happened by now, ms (the live page gets batches as often). */
 const TICK_MS = 50;
+/** How much of the recording before its first activity a replay shows, ms. */
+const LEAD_MS = 1_000;
 
 /**
  * A recorded trace played back in the page, with no server: the same face to the lesson view as
  * `LiveTraceController` (events so far, the lesson, a clock), but the clock is the replay's, which
- * plays, pauses, seeks and changes speed. Starts playing from the beginning.
+ * plays, pauses, seeks and changes speed. Starts playing a second before the first activity.
  */
 export class ReplayTraceController implements ReactiveController {
   readonly slug: string;
@@ -37,6 +39,10 @@ export class ReplayTraceController implements ReactiveController {
     let [start, end] = [recording.recordedAt, recording.recordedAt];
     for (const e of recording.events) [start, end] = [Math.min(start, e.t), Math.max(end, e.t)];
     this.clock = createReplayClock(start, end);
+    // The data changes whether anyone watches: play from just before the first thing that is not a
+    // feed change (a trace kept since the workbench started would open on minutes of nothing else).
+    const first = recording.events.find((e) => e.kind !== 'feed-change');
+    if (first) this.clock.seek(first.t - LEAD_MS);
     this.clock.play();
     host.addController(this);
   }
