@@ -18,7 +18,7 @@ async function write(file: string, secondsAgo: number): Promise<void> {
 
 describe('pageBuildState', () => {
   it('is fresh when dist/ is newer than every source of the page, whatever the lesson servers and tests do', async () => {
-    root = await mkdtemp(join(tmpdir(), 'page-build-'));
+    root = `${await mkdtemp(join(tmpdir(), 'page-build-'))}/`; // as main.ts has it: a folder URL's path
     for (const file of ['web/main.ts', 'web/components/x.ts', 'lessons/lesson.ts', 'lessons/01-a/client.ts', 'vite.config.ts']) await write(file, 100);
     expect(await pageBuildState(root, join(root, 'dist'))).toEqual({ fresh: false, reason: 'no build in dist/ yet' });
     await write('dist/index.html', 50);

@@ -1,5 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { build } from 'vite';
 
 export interface PageBuildOptions {
@@ -42,7 +42,7 @@ export async function pageBuildState(root: string, distDir: string): Promise<{ f
   ];
   for (const file of sources) {
     const changed = await stat(file).catch(() => undefined);
-    if (changed && changed.mtimeMs > built.mtimeMs) return { fresh: false, reason: `${file.slice(root.length + 1)} changed since the last build` };
+    if (changed && changed.mtimeMs > built.mtimeMs) return { fresh: false, reason: `${relative(root, file)} changed since the last build` };
   }
   return { fresh: true };
 }
