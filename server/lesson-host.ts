@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_SETTINGS, type CheckResult, type LessonDetail, type LessonSettings, type Scenario } from '../lessons/lesson.ts';
 import type { LessonFile } from '../lessons/trace-event.ts';
@@ -28,6 +29,8 @@ export interface LessonHost {
   readonly feed: Feed;
   /** The runner URL serving the lesson's API (starts the runner on first use). */
   target(): Promise<string>;
+  /** Gives a client's connection to the lesson's runner, to answer on directly (see `LessonRunner.handOff`). */
+  handOff(socket: Socket, head: Buffer): Promise<void>;
   /** The lesson as the page shows it: prose steps, highlighted code, controls. Cached until a file changes. */
   detail(): Promise<LessonDetail>;
   settings(): LessonSettings;
@@ -142,6 +145,10 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
     target() {
       void start();
       return runner.target();
+    },
+    handOff(socket, head) {
+      void start();
+      return runner.handOff(socket, head);
     },
     detail: () => (detail ??= renderDetail(entry, code, compileClients, () => ({ scenario: driver.scenario, settings }))),
     settings: () => settings,

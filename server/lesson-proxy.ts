@@ -1,11 +1,18 @@
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
 import { createProxyServer } from 'http-proxy-3';
 import type { LessonHost } from './lesson-host.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
 
-/** Forwards `/lessons/<slug>/api/*` (HTTP and WebSocket upgrades) to the lesson's runner. */
+/**
+ * Sends `/lessons/<slug>/api/*` to the lesson's runner. WebSocket upgrades and event streams are
+ * handed over: the runner gets the client's connection itself (see `LessonRunner.handOff`), so a
+ * broadcast to a thousand clients is written by one process, not copied through a second one.
+ * Every other request is forwarded over keep-alive connections: it shares the client's
+ * connection with the page's own requests, which must stay here.
+ */
 export interface LessonProxy {
   middleware: RequestHandler;
   /** Handles an upgrade for a lesson API path; returns false when the path is not one. */
@@ -20,7 +27,7 @@ export function createLessonProxy(hosts: ReadonlyMap<string, LessonHost>): Lesso
   // Keep-alive sockets to the runners: a poll costs a request, not a TCP handshake on loopback. All
   // of them: a change answers every held long poll at once, and a cap would close and reopen the rest.
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: Infinity });
-  const proxy = createProxyServer({ agent, xfwd: true, ws: true, proxyTimeout: 0 });
+  const proxy = createProxyServer({ agent, xfwd: true, proxyTimeout: 0 });
   proxy.on('error', (error: Error, _req: IncomingMessage, target: ServerResponse | Duplex) => {
     if ('writeHead' in target && !target.headersSent) {
       target.writeHead(502, { 'content-type': 'application/json; charset=utf-8' });
@@ -40,11 +47,16 @@ export function createLessonProxy(hosts: ReadonlyMap<string, LessonHost>): Lesso
       if (!API_PATH.test(req.originalUrl)) return next();
       const host = hostOf(req.originalUrl);
       if (!host) return void res.status(404).json({ error: `No lesson at ${req.originalUrl.split('/api')[0]}` });
+      if (isEventStreamRequest(req) && req.socket instanceof Socket) {
+        return void host.handOff(req.socket, headOf(req, req.originalUrl)).catch((error: unknown) => {
+          if (!res.headersSent && !req.socket.destroyed) res.status(503).json({ error: messageOf(error) });
+        });
+      }
       let target: string;
       try {
         target = await host.target();
       } catch (error) {
-        return void res.status(503).json({ error: error instanceof Error ? error.message : String(error) });
+        return void res.status(503).json({ error: messageOf(error) });
       }
       req.url = req.originalUrl;
       proxy.web(req, res, { target });
@@ -56,10 +68,15 @@ export function createLessonProxy(hosts: ReadonlyMap<string, LessonHost>): Lesso
         rejectUpgrade(socket, 404);
         return true;
       }
-      host.target().then(
-        (target) => proxy.ws(req, socket, head, { target }),
-        () => rejectUpgrade(socket, 503),
-      );
+      if (!(socket instanceof Socket)) {
+        rejectUpgrade(socket, 503); // never on this plain-HTTP server: only a TCP socket can be handed over
+        return true;
+      }
+      // Bytes the client sent after the request head; none is expected before the 101, but keep any.
+      const buffered = socket.read() as Buffer | null;
+      host.handOff(socket, headOf(req, req.url ?? '/', buffered ? Buffer.concat([head, buffered]) : head)).catch(() => {
+        if (!socket.destroyed) rejectUpgrade(socket, 503);
+      });
       return true;
     },
     close() {
@@ -67,4 +84,20 @@ export function createLessonProxy(hosts: ReadonlyMap<string, LessonHost>): Lesso
       proxy.close?.();
     },
   };
+}
+
+/** A GET for an event stream (what EventSource sends), with no body to carry over. */
+function isEventStreamRequest(req: IncomingMessage): boolean {
+  return req.method === 'GET' && /\btext\/event-stream\b/.test(req.headers.accept ?? '') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
+}
+
+/** The request as it was read from the socket (request line, headers as sent, blank line), then `rest`. */
+function headOf(req: IncomingMessage, url: string, rest: Buffer = Buffer.alloc(0)): Buffer {
+  let head = `${req.method} ${url} HTTP/${req.httpVersion}\r\n`;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) head += `${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}\r\n`;
+  return Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), rest]);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FeedSnapshot, LessonSettings } from '../lessons/lesson.ts';
@@ -15,6 +16,13 @@ export type LoadResult = { ok: true; generation: number } | { ok: false; errors:
 export interface LessonRunner {
   /** The base URL of the runner now serving; waits while one is starting or restarting. */
   target(): Promise<string>;
+  /**
+   * Gives a client's connection to the runner now serving (waiting while one starts): the
+   * runner reads `head` (the request as it came, already read here) as the first bytes from
+   * the socket and answers on it, with no hop in between. For event streams and WebSockets,
+   * which are long and where every byte counts; rejects when no runner takes it.
+   */
+  handOff(socket: Socket, head: Buffer): Promise<void>;
   /** Compiles `code` and swaps it in; on failure the last good version keeps serving. */
   load(code: string, reason: ReloadEvent['reason']): Promise<LoadResult>;
   sendFeed(snapshot: FeedSnapshot): void;
@@ -233,21 +241,37 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
     return next;
   };
 
+  const target = async (): Promise<string> => {
+    // A runner the watchdog just killed is not gone yet: wait for its replacement rather than sending it requests.
+    if (active && !active.stuck) return `http://127.0.0.1:${await active.port}`;
+    if (closed) throw new Error('The workbench is shutting down');
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters = waiters.filter((w) => w !== waiter);
+        reject(new Error('The lesson server is not running (see the timeline for its error)'));
+      }, startTimeoutMs);
+      const waiter = (url: string) => {
+        clearTimeout(timer);
+        resolve(url);
+      };
+      waiters.push(waiter);
+    });
+  };
+
   return {
-    async target() {
-      // A runner the watchdog just killed is not gone yet: wait for its replacement rather than sending it requests.
-      if (active && !active.stuck) return `http://127.0.0.1:${await active.port}`;
-      if (closed) throw new Error('The workbench is shutting down');
-      return new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          waiters = waiters.filter((w) => w !== waiter);
-          reject(new Error('The lesson server is not running (see the timeline for its error)'));
-        }, startTimeoutMs);
-        const waiter = (url: string) => {
-          clearTimeout(timer);
-          resolve(url);
-        };
-        waiters.push(waiter);
+    target,
+    async handOff(socket, head) {
+      await target();
+      const proc = active;
+      if (!proc?.child.connected) throw new Error('The lesson server is not running');
+      await new Promise<void>((resolve, reject) => {
+        // keepOpen, then destroy: this process's HTTP server forgets the connection as on any close,
+        // while the runner's copy of the socket stays open (no FIN is sent).
+        proc.child.send({ type: 'connection', head: head.toString('latin1') } satisfies ToRunnerMessage, socket, { keepOpen: true }, (error) => {
+          if (error) return reject(error);
+          socket.destroy();
+          resolve();
+        });
       });
     },
     load(code, reason) {

@@ -6,6 +6,7 @@
  * code gets a new runner; this process never loads twice.
  */
 import { createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonServer, type LessonSettings } from '../lessons/lesson.ts';
@@ -17,6 +18,7 @@ import { rejectUpgrade } from './reject-upgrade.ts';
 import { createUpgradeRoutes } from './upgrade-routes.ts';
 import { countConns, traceHttpMiddleware, type OpenStream } from './trace-http.ts';
 import { traceWebSocket } from './trace-websocket.ts';
+import { createWriteLocator } from './write-locator.ts';
 
 process.setSourceMapsEnabled(true);
 /** The real exit, for this runner's own use (lesson code's `process.exit` is reported first, below). */
@@ -45,21 +47,32 @@ const abort = new AbortController();
 let sourcePath = '';
 let apiBase = '';
 let locate: LessonLocator = () => undefined;
+/** One for every response and socket: a broadcast's writes are located once (see createWriteLocator). */
+const locateWrite = createWriteLocator(() => locate());
 /** Names connections that named none, tagged with the generation of server.ts that saw them: an edit runs in a new process, and `s1` must not come twice. */
 let connId = countConns();
 const upgrades = createUpgradeRoutes(() => apiBase);
 const streams = new Set<OpenStream>();
 
+/** Client connections the workbench handed over (event streams, WebSockets): this process answers on them directly. */
+const handed = new Set<Socket>();
+
 const app = express();
 app.disable('x-powered-by');
 app.set('etag', false); // lessons decide about ETags themselves
+// A handed-over connection is the client's own, kept alive to the workbench's address: once this
+// answer ends, it must close, or the client's next request (for the page, say) would come here.
+app.use(function closeHandedConnections(req, res, next) {
+  if (handed.has(req.socket)) res.shouldKeepAlive = false;
+  next();
+});
 const server = createServer(app);
 server.on('upgrade', (req, socket, head) => {
   socket.on('error', () => socket.destroy());
   const handler = upgrades.handlerFor(req);
   if (!handler) return rejectUpgrade(socket, 404);
   try {
-    traceWebSocket({ emit, locate, streams, connId }, req, socket);
+    traceWebSocket({ emit, locate, locateWrite, streams, connId }, req, socket);
     handler(req, socket, head);
   } catch (error) {
     reportRuntimeError(error);
@@ -67,7 +80,8 @@ server.on('upgrade', (req, socket, head) => {
   }
 });
 
-process.on('message', (message: ToRunnerMessage) => {
+process.on('message', (message: ToRunnerMessage, handle?: unknown) => {
+  if (message.type === 'connection') return takeConnection(handle as Socket, message.head);
   if (message.type === 'load') void load(message);
   if (message.type === 'settings') settings = message.settings;
   if (message.type === 'retire') {
@@ -98,10 +112,21 @@ process.on('message', (message: ToRunnerMessage) => {
 // requests, let the ones in flight finish briefly, then go.
 process.on('disconnect', () => {
   abort.abort();
-  server.close(() => exit(0));
+  const closed = (socket: Socket) => new Promise((resolve) => (socket.destroyed ? resolve(undefined) : socket.once('close', resolve)));
+  void Promise.all([new Promise((resolve) => server.close(resolve)), ...[...handed].map(closed)]).then(() => exit(0));
   server.closeIdleConnections();
   setTimeout(() => exit(0), 1_000).unref();
 });
+
+/** Serves a connection the workbench read a request from: as if it had come to this server, with what was read already as its first bytes. */
+function takeConnection(socket: Socket | undefined, head: string) {
+  if (!socket) return;
+  handed.add(socket);
+  socket.once('close', () => handed.delete(socket));
+  server.emit('connection', socket);
+  socket.emit('data', Buffer.from(head, 'latin1'));
+  socket.resume();
+}
 // Ctrl-C in a terminal reaches the whole process group; the workbench ends this runner itself (a
 // disconnect, above), so that the lesson can still close its sockets with 1001.
 process.on('SIGINT', () => {});
@@ -170,7 +195,7 @@ async function load(message: Extract<ToRunnerMessage, { type: 'load' }>) {
   connId = countConns(`${message.generation}.`);
   app.use(
     apiBase,
-    traceHttpMiddleware({ emit, locate, delayMs: () => settings.latencyMs * settings.timeScale, streams, connId }),
+    traceHttpMiddleware({ emit, locate, locateWrite, delayMs: () => settings.latencyMs * settings.timeScale, streams, connId }),
     router,
     function lessonNotFound(req, res) {
       res.status(404).json({ error: `The lesson has no route for ${req.method} ${req.originalUrl}` });

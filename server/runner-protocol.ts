@@ -17,6 +17,8 @@ export type ToRunnerMessage =
       /** Count the traffic per route and send `meters` (a lesson that compares techniques). */
       meters: boolean;
     }
+  /** A client's connection, handed over with this message (a socket handle): `head` (latin1) is what was read from it already, the request head and any bytes after it. */
+  | { type: 'connection'; head: string }
   | { type: 'feed'; snapshot: FeedSnapshot }
   | { type: 'settings'; settings: LessonSettings }
   /** End the event streams of one client (or all) from the server side. */

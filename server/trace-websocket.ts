@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { CLIENT_HEADER, CLIENT_PARAM, CONN_HEADER, TEXT_LIMIT, type TraceInput, versionIn, type WsFrameEvent } from '../lessons/trace-event.ts';
 import type { LessonLocator } from './lesson-locator.ts';
+import type { WriteLocator } from './write-locator.ts';
 import type { OpenStream } from './trace-http.ts';
 import { headersOf, requestBytes, traceIdOf } from './trace-fields.ts';
 import { createWebSocketFrameParser, OPCODES, type WebSocketFrame } from './websocket-frame-parser.ts';
@@ -9,6 +10,8 @@ import { createWebSocketFrameParser, OPCODES, type WebSocketFrame } from './webs
 export interface TraceWebSocketOptions {
   emit(event: TraceInput): void;
   locate: LessonLocator;
+  /** Finds the line writing a frame; shared by every socket, so that a broadcast is located once. @default locate */
+  locateWrite?: WriteLocator;
   /** Where open sockets are kept while they last, so the workbench can cut them (the page's "drop the connection"). */
   streams?: Set<OpenStream>;
   /** Names a socket that named no connection: `ws3`, or with a generation tag `ws2.3`. */
@@ -21,8 +24,11 @@ export interface TraceWebSocketOptions {
  * frame both ways (text, binary, ping, pong, close with its code; a fragmented message as one)
  * and the end, with who closed it. Call it with the upgrade's socket before the lesson's handler
  * takes it.
+ *
+ * The server's frames are read after the turn that wrote them (each keeps the time and line of its
+ * write): a broadcast reaches every client first, and is recorded after.
  */
-export function traceWebSocket({ emit, locate, streams, connId }: TraceWebSocketOptions, req: IncomingMessage, socket: Duplex): void {
+export function traceWebSocket({ emit, locate, locateWrite = () => locate(), streams, connId }: TraceWebSocketOptions, req: IncomingMessage, socket: Duplex): void {
   const started = Date.now();
   const url = new URL(req.url ?? '/', 'http://localhost');
   const client = traceIdOf(req.headers[CLIENT_HEADER]) ?? traceIdOf(url.searchParams.get(CLIENT_PARAM));
@@ -34,6 +40,10 @@ export function traceWebSocket({ emit, locate, streams, connId }: TraceWebSocket
   let openedAt: number | undefined;
   let close: { code: number; reason: string; by: 'server' | 'client' } | undefined;
   let outSource: WsFrameEvent['source'];
+  /** When the frame being read was written (the server's) or read (the client's). */
+  let frameAt = started;
+  /** The server's writes not read yet: the bytes, when, and from which line. */
+  let unread: { data: Buffer; t: number; source: WsFrameEvent['source'] }[] = [];
   // Cut from the page: the TCP connection ends without a close frame, as when a network drops.
   const open: OpenStream = { conn, client, end: (reason) => socket.destroy(new Error(reason)) };
 
@@ -67,7 +77,8 @@ export function traceWebSocket({ emit, locate, streams, connId }: TraceWebSocket
       text = `${code} ${reason}`.trim();
     }
     const source = direction === 'out' ? outSource : undefined;
-    emit({ ...base, kind: 'ws-frame', t: Date.now(), direction, opcode, bytes: frame.bytes, length: frame.length, masked: frame.masked, fragments: frame.fragments, text, version: versionIn(text), source });
+    // Written out, not spread from `base` (ten times slower): a broadcast records a thousand of these at once.
+    emit({ lane: 'server', conn, client, kind: 'ws-frame', t: frameAt, direction, opcode, bytes: frame.bytes, length: frame.length, masked: frame.masked, fragments: frame.fragments, text, version: versionIn(text), source });
   };
   const inbound = createWebSocketFrameParser(onMessage('in'));
   // One parser per direction: ws may write a frame's header and payload in separate writes.
@@ -93,17 +104,32 @@ export function traceWebSocket({ emit, locate, streams, connId }: TraceWebSocket
       emit({ ...base, kind: 'ws-open', t, url: req.url ?? '/', headers, bytes: end === -1 ? data.length : end + 4 });
       // The lesson's ws server adds its 'data' listener right after writing the 101; go before it, so
       // a message is recorded before the lesson's answer to it.
-      queueMicrotask(() => socket.prependListener('data', (bytes: Buffer) => inbound.push(bytes)));
+      queueMicrotask(() =>
+        socket.prependListener('data', (bytes: Buffer) => {
+          readWrites();
+          frameAt = Date.now();
+          inbound.push(bytes);
+        }),
+      );
     } else {
       const body = end === -1 ? '' : data.subarray(end + 4).toString('utf8');
       emit({ ...base, kind: 'http-response', t, status, headers, bytes: data.length, durationMs: t - started, body: body.slice(0, TEXT_LIMIT), version: versionIn(body), source: locate() });
     }
   };
+  const readWrites = () => {
+    const writes = unread;
+    unread = [];
+    for (const { data, t, source } of writes) {
+      frameAt = t;
+      outSource = source ?? outSource;
+      outbound.push(data);
+    }
+  };
   const traced = (data: Buffer) => {
     if (!answered) return onAnswer(data);
     if (openedAt === undefined) return;
-    outSource = locate() ?? outSource;
-    outbound.push(data);
+    if (unread.length === 0) setImmediate(readWrites);
+    unread.push({ data, t: Date.now(), source: locateWrite(data) });
   };
 
   const { write, end } = socket;
@@ -120,6 +146,7 @@ export function traceWebSocket({ emit, locate, streams, connId }: TraceWebSocket
   } as Duplex['end'];
 
   socket.once('close', () => {
+    readWrites();
     streams?.delete(open);
     const t = Date.now();
     if (openedAt === undefined) {

@@ -24,24 +24,29 @@ export const OPCODES: Record<number, 'continuation' | 'text' | 'binary' | 'close
 
 /** Payloads kept for the trace are cut here; the frame's size is still counted in full. */
 const MAX_KEPT = 4_096;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * Reads WebSocket frames from a byte stream cut at arbitrary places (a TCP stream), calling
  * `onFrame` for each complete one. Big payloads are not buffered past what the trace keeps.
  */
 export function createWebSocketFrameParser(onFrame: (frame: WebSocketFrame) => void): { push(chunk: Buffer): void } {
-  let buffered: Buffer = Buffer.alloc(0);
+  let buffered: Buffer = EMPTY;
   let skipping: { remaining: number; frame: WebSocketFrame; mask?: Buffer; offset: number } | undefined;
 
   return {
     push(chunk) {
-      // Always a copy: the socket's other reader (ws) unmasks payloads in place in the same buffers.
-      buffered = Buffer.concat([buffered, chunk]);
+      // What is kept of a payload is always a copy (see `unmask`): the socket's other reader (ws)
+      // unmasks payloads in place in the same buffers. Only the start of a header is kept uncopied.
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       for (;;) {
         if (skipping) {
           const take = Math.min(skipping.remaining, buffered.length);
           const keep = Math.max(0, Math.min(take, MAX_KEPT - skipping.frame.payload.length));
-          if (keep > 0) skipping.frame.payload = Buffer.concat([skipping.frame.payload, unmask(buffered.subarray(0, keep), skipping.mask, skipping.offset)]);
+          if (keep > 0) {
+            const kept = unmask(buffered.subarray(0, keep), skipping.mask, skipping.offset);
+            skipping.frame.payload = skipping.frame.payload.length === 0 ? kept : Buffer.concat([skipping.frame.payload, kept]);
+          }
           skipping.offset += take;
           skipping.remaining -= take;
           buffered = buffered.subarray(take);
@@ -70,7 +75,7 @@ export function createWebSocketFrameParser(onFrame: (frame: WebSocketFrame) => v
           offset += 4;
         }
         const mask = masked ? buffered.subarray(offset - 4, offset) : undefined;
-        const frame: WebSocketFrame = { fin, opcode, masked, length, bytes: offset + length, payload: Buffer.alloc(0) };
+        const frame: WebSocketFrame = { fin, opcode, masked, length, bytes: offset + length, payload: EMPTY };
         buffered = buffered.subarray(offset);
         skipping = { remaining: length, frame, mask: mask && Buffer.from(mask), offset: 0 };
         if (length === 0) {
