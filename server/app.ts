@@ -8,13 +8,13 @@ import type { Frontend } from './frontend.ts';
 import { errorHandler, notFound } from './http-error.ts';
 import type { BufferingProxy } from './buffering-proxy.ts';
 import type { LessonHost } from './lesson-host.ts';
-import type { LessonProxy } from './lesson-proxy.ts';
+import type { LessonHandoff } from './lesson-handoff.ts';
 import type { TraceHub } from './trace-hub.ts';
 
 export interface AppOptions {
   hosts: ReadonlyMap<string, LessonHost>;
   hub: TraceHub;
-  proxy: LessonProxy;
+  handoff: LessonHandoff;
   /** The nginx stand-in, served under `/nginx` (the SSE lesson's buffering-proxy step). */
   nginx: BufferingProxy;
   frontend: Frontend;
@@ -26,10 +26,10 @@ export interface AppOptions {
 }
 
 /** The workbench's Express app: lesson APIs (proxied), the workbench API, the page; JSON errors last. */
-export function createApp({ hosts, hub, proxy, nginx, frontend, presenter, presentation, urls }: AppOptions): Express {
+export function createApp({ hosts, hub, handoff, nginx, frontend, presenter, presentation, urls }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.use(proxy.middleware); // first, so lesson request bodies stream through untouched
+  app.use(handoff.middleware); // first: a lesson request, its body unread, goes to the lesson's runner
   app.use('/nginx', nginx.middleware); // a second hop in front of the same lesson APIs
   app.get('/lessons/:slug/', function warmLessonServer(req, _res, next) {
     // The page will ask for the lesson and poll it right away: start its runner and highlight

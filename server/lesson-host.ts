@@ -77,10 +77,12 @@ export interface LessonHostOptions {
    * reload does while developing. @default false
    */
   compileClients?: boolean;
+  /** A runner handed back a client's connection, with what it read from it (see connection-handoff.ts). */
+  onConnection?(socket: Socket, head: string): void;
 }
 
 /** Creates the host of one lesson; nothing starts until the lesson is first used. */
-export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, workspace, compileClients = false }: LessonHostOptions): LessonHost {
+export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, workspace, compileClients = false, onConnection }: LessonHostOptions): LessonHost {
   let entry = firstEntry;
   const emit = hub.emit.bind(hub, entry.slug);
   const feed = createFeed(entry.feed === undefined ? {} : { initial: entry.feed });
@@ -111,6 +113,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
     ...(comparison ? { onMeters: (message) => comparison.addMeters(message.routes, message.cpuMicros) } : {}),
     feed: () => feed.current(),
     settings: () => settings,
+    onConnection,
   });
   const driver = createScenarioDriver(feed, entry.scenario, settings.timeScale);
   const raceOnCue = createRaceOnCue({ feed, timeScale: () => settings.timeScale });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FeedSnapshot, LessonSettings } from '../lessons/lesson.ts';
 import type { ReloadEvent, TraceInput } from '../lessons/trace-event.ts';
 import { compileLessonServer, type CompileError } from './compile-lesson.ts';
+import { sendConnection } from './connection-handoff.ts';
 import { processCpuMs } from './process-cpu.ts';
 import { TSX_LOADER } from './tsx-loader.ts';
 import { ALIVE_EVERY_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
@@ -17,10 +18,9 @@ export interface LessonRunner {
   /** The base URL of the runner now serving; waits while one is starting or restarting. */
   target(): Promise<string>;
   /**
-   * Gives a client's connection to the runner now serving (waiting while one starts): the
-   * runner reads `head` (the request as it came, already read here) as the first bytes from
-   * the socket and answers on it, with no hop in between. For event streams and WebSockets,
-   * which are long and where every byte counts; rejects when no runner takes it.
+   * Gives a client's connection to the runner now serving (waiting while one starts): the runner
+   * reads `head` (the request as it came, already read here) as the socket's first bytes and
+   * answers on it, with no hop in between (see connection-handoff.ts). Rejects when no runner takes it.
    */
   handOff(socket: Socket, head: Buffer): Promise<void>;
   /** Compiles `code` and swaps it in; on failure the last good version keeps serving. */
@@ -44,6 +44,8 @@ export interface LessonRunnerOptions {
   onMeters?(message: Extract<FromRunnerMessage, { type: 'meters' }>): void;
   feed(): FeedSnapshot;
   settings(): LessonSettings;
+  /** A runner handed back a client's connection, with what it read from it (see connection-handoff.ts); without it the connection is closed. */
+  onConnection?(socket: Socket, head: string): void;
   /** How long a new runner may take to start and load. @default 15000 */
   startTimeoutMs?: number;
   /** How long a runner's event loop may stand still before the watchdog kills it. @default 2000 */
@@ -135,7 +137,11 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
       }),
     };
     proc.port.catch(() => {});
-    child.on('message', (m: FromRunnerMessage) => {
+    child.on('message', (m: FromRunnerMessage, handle?: unknown) => {
+      if (m.type === 'connection') {
+        const socket = handle as Socket | undefined;
+        return options.onConnection ? socket && options.onConnection(socket, m.head) : socket?.destroy();
+      }
       proc.aliveAt = Date.now();
       proc.silence = undefined;
       if (m.type === 'ready') proc.ready = true;
@@ -264,15 +270,7 @@ export function createLessonRunner(options: LessonRunnerOptions): LessonRunner {
       await target();
       const proc = active;
       if (!proc?.child.connected) throw new Error('The lesson server is not running');
-      await new Promise<void>((resolve, reject) => {
-        // keepOpen, then destroy: this process's HTTP server forgets the connection as on any close,
-        // while the runner's copy of the socket stays open (no FIN is sent).
-        proc.child.send({ type: 'connection', head: head.toString('latin1') } satisfies ToRunnerMessage, socket, { keepOpen: true }, (error) => {
-          if (error) return reject(error);
-          socket.destroy();
-          resolve();
-        });
-      });
+      await sendConnection(proc.child, socket, head);
     },
     load(code, reason) {
       return serialize(async () => {

@@ -5,12 +5,13 @@
  * and reports every request, stream and error as trace events over IPC. A new version of the
  * code gets a new runner; this process never loads twice.
  */
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonServer, type LessonSettings } from '../lessons/lesson.ts';
 import { VIRTUAL_CLIENT_PREFIX, type TraceInput } from '../lessons/trace-event.ts';
+import { HandOffError, readRequestHead, sendConnection, takeConnection, type ConnectionChannel } from './connection-handoff.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
 import { ALIVE_EVERY_MS, METERS_EVERY_MS, RETIRE_REPORT_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
 import { createRouteMeter, type RouteMeter } from './route-meter.ts';
@@ -54,20 +55,40 @@ let connId = countConns();
 const upgrades = createUpgradeRoutes(() => apiBase);
 const streams = new Set<OpenStream>();
 
-/** Client connections the workbench handed over (event streams, WebSockets): this process answers on them directly. */
+/**
+ * Client connections the workbench handed over (see connection-handoff.ts): this process answers
+ * its lesson's requests on them, and hands each back with the first request that is not one.
+ */
 const handed = new Set<Socket>();
+/** Handed connections with a request being answered: they go back only once it is. */
+const answering = new Set<Socket>();
+/** A newer version took over: connections go back to the workbench as soon as they are idle. */
+let retiring = false;
 
 const app = express();
 app.disable('x-powered-by');
 app.set('etag', false); // lessons decide about ETags themselves
-// A handed-over connection is the client's own, kept alive to the workbench's address: once this
-// answer ends, it must close, or the client's next request (for the page, say) would come here.
-app.use(function closeHandedConnections(req, res, next) {
-  if (handed.has(req.socket)) res.shouldKeepAlive = false;
-  next();
+const server = createServer((req, res) => {
+  const socket = req.socket as Socket;
+  if (handed.has(socket) && !isLessonPath(req.url)) {
+    return void giveBack(req, socket).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(error instanceof HandOffError ? error.status : 503, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
+      res.end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+    });
+  }
+  if (handed.has(socket)) {
+    answering.add(socket);
+    res.once('close', () => {
+      answering.delete(socket);
+      if (retiring) void giveBackIdle(socket);
+    });
+  }
+  app(req, res);
 });
-const server = createServer(app);
-server.on('upgrade', (req, socket, head) => {
+server.on('upgrade', (req, socket: Socket, head) => {
+  if (handed.has(socket) && !isLessonPath(req.url)) return void giveBack(req, socket, head).catch(() => socket.destroy());
+  // No longer HTTP: it stays here until it closes.
+  handed.delete(socket);
   socket.on('error', () => socket.destroy());
   const handler = upgrades.handlerFor(req);
   if (!handler) return rejectUpgrade(socket, 404);
@@ -81,10 +102,12 @@ server.on('upgrade', (req, socket, head) => {
 });
 
 process.on('message', (message: ToRunnerMessage, handle?: unknown) => {
-  if (message.type === 'connection') return takeConnection(handle as Socket, message.head);
+  if (message.type === 'connection') return takeHanded(handle as Socket | undefined, message.head);
   if (message.type === 'load') void load(message);
   if (message.type === 'settings') settings = message.settings;
   if (message.type === 'retire') {
+    retiring = true;
+    for (const socket of handed) if (!answering.has(socket)) void giveBackIdle(socket);
     abort.abort();
     // Let the answers and close frames the abort sent reach the trace, then go as on a disconnect.
     setTimeout(() => {
@@ -112,21 +135,46 @@ process.on('message', (message: ToRunnerMessage, handle?: unknown) => {
 // requests, let the ones in flight finish briefly, then go.
 process.on('disconnect', () => {
   abort.abort();
-  const closed = (socket: Socket) => new Promise((resolve) => (socket.destroyed ? resolve(undefined) : socket.once('close', resolve)));
-  void Promise.all([new Promise((resolve) => server.close(resolve)), ...[...handed].map(closed)]).then(() => exit(0));
+  server.close(() => exit(0));
   server.closeIdleConnections();
   setTimeout(() => exit(0), 1_000).unref();
 });
 
-/** Serves a connection the workbench read a request from: as if it had come to this server, with what was read already as its first bytes. */
-function takeConnection(socket: Socket | undefined, head: string) {
+/** Serves a connection the workbench read a request from: as if it had come here, with what was read as its first bytes. */
+function takeHanded(socket: Socket | undefined, head: string) {
   if (!socket) return;
+  // Handed over just as this runner retires: straight back, to the version now serving.
+  if (retiring) return void sendConnection(process as ConnectionChannel, socket, Buffer.from(head, 'latin1')).catch(() => socket.destroy());
   handed.add(socket);
-  socket.once('close', () => handed.delete(socket));
-  server.emit('connection', socket);
-  socket.emit('data', Buffer.from(head, 'latin1'));
-  socket.resume();
+  socket.once('close', () => {
+    handed.delete(socket);
+    answering.delete(socket);
+  });
+  takeConnection(server, socket, head);
 }
+
+function isLessonPath(url = '/'): boolean {
+  return apiBase !== '' && (url === apiBase || url.startsWith(`${apiBase}/`) || url.startsWith(`${apiBase}?`));
+}
+
+/** Hands a connection back to the workbench with the request just read from it, which is not this lesson's. */
+async function giveBack(req: IncomingMessage, socket: Socket, rest?: Buffer) {
+  handed.delete(socket);
+  await sendConnection(process as ConnectionChannel, socket, await readRequestHead(req, req.url, rest));
+}
+
+/**
+ * Hands back a connection between requests, once what was written on it has gone out. (While it
+ * has not, the client is still reading the answer and sends no new request meanwhile; when it
+ * has, the socket goes in this same turn, before this process could read one.)
+ */
+async function giveBackIdle(socket: Socket) {
+  if (!handed.delete(socket) || socket.destroyed || !process.connected) return;
+  const queued = (socket as Socket & { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0;
+  if (socket.writableLength > 0 || queued > 0) await new Promise((resolve) => socket.write(Buffer.alloc(0), resolve));
+  await sendConnection(process as ConnectionChannel, socket, Buffer.alloc(0)).catch(() => socket.destroy());
+}
+
 // Ctrl-C in a terminal reaches the whole process group; the workbench ends this runner itself (a
 // disconnect, above), so that the lesson can still close its sockets with 1001.
 process.on('SIGINT', () => {});

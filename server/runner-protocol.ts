@@ -32,6 +32,8 @@ export type FromRunnerMessage =
   | { type: 'loaded'; generation: number }
   | { type: 'load-error'; message: string; line?: number }
   | { type: 'trace'; events: TraceInput[] }
+  /** A client's connection handed back (a socket handle) with a request that is not the lesson's: `head` (latin1) is what was read from it. */
+  | { type: 'connection'; head: string }
   | { type: 'streams-ended'; count: number }
   /** Once a second while there is traffic: what each route did, and the CPU this process has used so far (µs, user + system). */
   | { type: 'meters'; routes: Record<string, RouteCounts>; cpuMicros: number }

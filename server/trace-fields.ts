@@ -5,6 +5,12 @@ export function traceIdOf(value: unknown): string | undefined {
   return typeof value === 'string' && /^[\w.:-]{1,64}$/.test(value) ? value : undefined;
 }
 
+/** A query parameter of a request target (`/path?a=1`), without parsing the whole URL. */
+export function queryParam(url: string, name: string): string | null {
+  const query = url.indexOf('?');
+  return query === -1 ? null : new URLSearchParams(url.slice(query + 1)).get(name);
+}
+
 /** Headers that are never written into the trace. */
 const HIDDEN_HEADERS = new Set(['cookie', 'authorization']);
 

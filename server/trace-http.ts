@@ -2,7 +2,7 @@ import type { RequestHandler, Response } from 'express';
 import { CLIENT_HEADER, CLIENT_PARAM, CONN_HEADER, TEXT_LIMIT, type SourceLocation, type TraceInput, versionIn } from '../lessons/trace-event.ts';
 import type { LessonLocator } from './lesson-locator.ts';
 import type { WriteLocator } from './write-locator.ts';
-import { headersOf, requestBytes, traceIdOf } from './trace-fields.ts';
+import { headersOf, queryParam, requestBytes, traceIdOf } from './trace-fields.ts';
 
 export interface TraceHttpOptions {
   emit(event: TraceInput): void;
@@ -35,13 +35,15 @@ export interface OpenStream {
  * "Held" means the handlers ran and returned without answering: the moment the server starts
  * sitting on the request (long polling, or a handler waiting on I/O). Its time is what tells a
  * missed update apart from one that was superseded before the server could answer.
+ *
+ * Events are written out whole, not spread from a shared `{ lane, conn, client }`: V8 builds such
+ * a spread about ten times slower, and a broadcast records a thousand at once.
  */
 export function traceHttpMiddleware({ emit, locate, locateWrite = () => locate(), delayMs = () => 0, streams, connId = countConns() }: TraceHttpOptions): RequestHandler {
   return function traceHttp(req, res, next) {
     const started = Date.now();
     const conn = traceIdOf(req.headers[CONN_HEADER]) ?? connId('s');
-    const client = traceIdOf(req.headers[CLIENT_HEADER]) ?? traceIdOf(new URL(req.originalUrl, 'http://localhost').searchParams.get(CLIENT_PARAM));
-    const base = { lane: 'server', conn, ...(client ? { client } : {}) } as const;
+    const client = traceIdOf(req.headers[CLIENT_HEADER]) ?? traceIdOf(queryParam(req.originalUrl, CLIENT_PARAM));
     const writtenBefore = req.socket.bytesWritten;
     let source: SourceLocation | undefined;
     let streaming = false;
@@ -56,7 +58,7 @@ export function traceHttpMiddleware({ emit, locate, locateWrite = () => locate()
     };
     let body = '';
 
-    emit({ ...base, kind: 'http-request', t: started, method: req.method, url: req.originalUrl, headers: headersOf(req.headers), bytes: requestBytes(req) });
+    emit({ lane: 'server', conn, client, kind: 'http-request', t: started, method: req.method, url: req.originalUrl, headers: headersOf(req.headers), bytes: requestBytes(req) });
     let delay: NodeJS.Timeout | undefined;
     let held: NodeJS.Immediate | undefined;
     const handle = () => {
@@ -64,7 +66,7 @@ export function traceHttpMiddleware({ emit, locate, locateWrite = () => locate()
       next();
       // After the handler's own microtasks: an answer written in the same turn is not a hold.
       held = setImmediate(() => {
-        if (!res.headersSent && !res.writableEnded && !res.destroyed) emit({ ...base, kind: 'http-held', t: handledAt });
+        if (!res.headersSent && !res.writableEnded && !res.destroyed) emit({ lane: 'server', conn, client, kind: 'http-held', t: handledAt });
       });
     };
 
@@ -72,7 +74,7 @@ export function traceHttpMiddleware({ emit, locate, locateWrite = () => locate()
       if (streaming || !isEventStream(res)) return;
       streaming = true;
       streams?.add(open);
-      emit({ ...base, kind: 'stream-open', t: Date.now(), status: res.statusCode, headers: headersOf(res.getHeaders()), source: locate() });
+      emit({ lane: 'server', conn, client, kind: 'stream-open', t: Date.now(), status: res.statusCode, headers: headersOf(res.getHeaders()), source: locate() });
     };
     const { write, end, flushHeaders } = res;
     res.flushHeaders = function tracedFlushHeaders() {
@@ -84,7 +86,6 @@ export function traceHttpMiddleware({ emit, locate, locateWrite = () => locate()
       if (chunk == null || typeof chunk === 'function') return;
       if (streaming) {
         const text = textOf(chunk);
-        // Written out, not spread from `base` (ten times slower): a broadcast records a thousand of these at once.
         emit({ lane: 'server', conn, client, kind: 'stream-chunk', t: Date.now(), bytes: Buffer.byteLength(text), text: text.slice(0, TEXT_LIMIT), version: versionIn(text), source: location });
       } else if (body.length < TEXT_LIMIT) {
         body += textOf(chunk);
@@ -109,9 +110,11 @@ export function traceHttpMiddleware({ emit, locate, locateWrite = () => locate()
       clearImmediate(held);
       const t = Date.now();
       streams?.delete(open);
-      if (streaming) return emit({ ...base, kind: 'stream-close', t, by: 'server', durationMs: t - started, source, ...(endedBecause ? { reason: endedBecause } : {}) });
+      if (streaming) return emit({ lane: 'server', conn, client, kind: 'stream-close', t, by: 'server', durationMs: t - started, source, ...(endedBecause ? { reason: endedBecause } : {}) });
       emit({
-        ...base,
+        lane: 'server',
+      conn,
+      client,
         kind: 'http-response',
         t,
         status: res.statusCode,
@@ -131,8 +134,8 @@ export function traceHttpMiddleware({ emit, locate, locateWrite = () => locate()
       const t = Date.now();
       // Destroyed with an error by the server (a slow consumer dropped), or gone on the client's side.
       const dropped = res.errored?.message;
-      if (streaming) emit({ ...base, kind: 'stream-close', t, by: dropped ? 'server' : 'client', durationMs: t - started, ...(dropped ? { reason: dropped } : {}) });
-      else emit({ ...base, kind: 'http-abort', t, durationMs: t - started });
+      if (streaming) emit({ lane: 'server', conn, client, kind: 'stream-close', t, by: dropped ? 'server' : 'client', durationMs: t - started, ...(dropped ? { reason: dropped } : {}) });
+      else emit({ lane: 'server', conn, client, kind: 'http-abort', t, durationMs: t - started });
     });
     const ms = delayMs();
     if (ms > 0) delay = setTimeout(handle, ms);

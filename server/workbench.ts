@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -10,7 +10,8 @@ import { createBufferingProxy } from './buffering-proxy.ts';
 import { createFrontend } from './frontend.ts';
 import { loadLessonCatalog } from './lesson-catalog.ts';
 import { createLessonHost, type LessonHost } from './lesson-host.ts';
-import { createLessonProxy } from './lesson-proxy.ts';
+import { takeConnection } from './connection-handoff.ts';
+import { createLessonHandoff } from './lesson-handoff.ts';
 import { createLessonWorkspace } from './lesson-workspace.ts';
 import { createLiveSocketServer } from './live-socket.ts';
 import { removeStaleBuilds } from './remove-stale-builds.ts';
@@ -89,12 +90,15 @@ export async function createWorkbench({
   void removeStaleBuilds(join(root, '.workbench'));
   const entries = await loadLessonCatalog(lessonsDir);
   const workspace = createLessonWorkspace(workspaceDir);
-  const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot, workspace, compileClients: mode === 'prod' })]));
+  const server = createServer();
+  // A runner hands a client's connection back with the first request on it that is not its lesson's.
+  let closing: Promise<void> | undefined;
+  const onConnection = (socket: Socket, head: string) => (closing ? socket.destroy() : takeConnection(server, socket, head));
+  const hosts = new Map(entries.map((entry) => [entry.slug, createLessonHost(entry, { hub, buildRoot, workspace, compileClients: mode === 'prod', onConnection })]));
   const byFolder = new Map(entries.map((entry) => [entry.dir.slice(lessonsDir.length + 1), hosts.get(entry.slug)!]));
 
-  const server = createServer();
   const frontend = await createFrontend({ root, mode, distDir, ...(mode === 'dev' && hmr ? { hmrServer: server } : {}) });
-  const proxy = createLessonProxy(hosts);
+  const handoff = createLessonHandoff(hosts);
   let origin = '';
   const nginx = createBufferingProxy({
     target: () => origin,
@@ -110,8 +114,8 @@ export async function createWorkbench({
   const live = createLiveSocketServer({ hosts, hub, presentation });
   const presenter = { token: presenterToken, trustLoopback, port: () => (server.address() as AddressInfo | null)?.port ?? 0 };
   const urls = () => presentationUrls(server.address() as AddressInfo | null, presenterToken);
-  server.on('request', createApp({ hosts, hub, proxy, nginx, frontend, presenter, presentation, urls }));
-  routeUpgrades(server, { live, proxy });
+  server.on('request', createApp({ hosts, hub, handoff, nginx, frontend, presenter, presentation, urls }));
+  routeUpgrades(server, { live, handoff });
 
   const stopWatching = watch
     ? watchLessons(lessonsDir, (folder, file) => {
@@ -129,7 +133,6 @@ export async function createWorkbench({
     socket.once('close', () => upgraded.delete(socket));
   });
 
-  let closing: Promise<void> | undefined;
   return {
     server,
     presenterToken,
@@ -155,11 +158,10 @@ export async function createWorkbench({
         live.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
-        proxy.close();
         nginx.close();
         await Promise.all([...hosts.values()].map((host) => host.close()));
-        // The lessons said goodbye (a 1001 from their runners) and so did the pages: give the close
-        // frames a moment to cross the proxy, then cut what is left (a peer that never reads).
+        // The pages were told goodbye (1001): give the close frames a moment, then cut what is left
+        // (a peer that never reads). The lessons' own sockets are their runners' and went with them.
         await Promise.race([
           Promise.all([...upgraded].map((socket) => new Promise((resolve) => socket.once('close', resolve)))),
           new Promise((resolve) => setTimeout(resolve, UPGRADED_GRACE_MS).unref()),

@@ -15,10 +15,10 @@ async function text(res: IncomingMessage): Promise<string> {
   return body;
 }
 
-describe('event streams and WebSockets are answered by the lesson runner on the client connection itself', () => {
-  it('ends a stream with its connection, so that the page’s next request on a kept-alive pool is the workbench’s again', async () => {
+describe('lesson requests are answered by the lesson runner on the client connection itself', () => {
+  it('answers a stream on the connection that served the page, and hands it back with the page’s next request', async () => {
     const { url } = await startWorkbench();
-    // One connection at a time, kept alive: as a browser reuses an idle connection to the same origin.
+    // One connection, kept alive: as a browser reuses an idle connection to the same origin.
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     try {
       const page = await request(`${url}/api/lessons`, agent);
@@ -26,29 +26,54 @@ describe('event streams and WebSockets are answered by the lesson runner on the 
       await text(page.res);
 
       const stream = await request(`${url}/lessons/choosing/api/events?client=sse`, agent, { accept: 'text/event-stream' });
-      expect(stream.port).toBe(page.port); // the connection that served the page's request, handed to the runner
+      expect(stream.port).toBe(page.port); // the same connection, now the runner's
       expect(stream.res.statusCode).toBe(200);
       expect(stream.res.headers['content-type']).toMatch(/^text\/event-stream/);
-      expect(stream.res.headers['transfer-encoding']).toBe('chunked'); // a stream that could be kept alive after its end
-      expect(stream.res.headers.connection).toBe('close');
       let received = '';
       stream.res.on('data', (chunk) => (received += String(chunk)));
-      const ended = new Promise((resolve) => stream.res.once('close', resolve));
+      const ended = new Promise((resolve) => stream.res.once('end', resolve));
       await waitFor(() => received.includes('data: {"version"'), { what: 'the first event' });
 
-      // Ended from the server side, as the page's "drop the connection" does.
+      // Ended from the server side, as the page's "drop the connection" does: the connection stays open.
       const drop = await fetch(`${url}/api/lessons/choosing/drop`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"client":"sse"}' });
       expect(await drop.json()).toEqual({ dropped: 1 });
       await ended;
 
+      // The page's next request on it: not a lesson route, so the runner hands the connection back.
       const next = await request(`${url}/api/lessons`, agent);
-      expect(next.port).not.toBe(page.port);
+      expect(next.port).toBe(page.port);
       expect(next.res.statusCode).toBe(200);
       expect((JSON.parse(await text(next.res)) as { slug: string }[]).map((lesson) => lesson.slug)).toContain('choosing');
 
       const trace = await traceOf(url, 'choosing');
       const kinds = trace.filter((event) => event.lane === 'server' && 'client' in event && event.client === 'sse').map((event) => event.kind);
       expect(kinds).toEqual(expect.arrayContaining(['http-request', 'stream-open', 'stream-chunk', 'stream-close']));
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('gives its idle connections back when a new version of the code takes over, and they carry on', async () => {
+    const { url } = await startWorkbench();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await request(`${url}/lessons/short-polling/api/data`, agent);
+      expect(first.res.statusCode).toBe(200);
+      await text(first.res);
+
+      const code = await (await fetch(`${url}/api/lessons/short-polling/code/server.ts`)).json() as { code: string };
+      const edited = code.code.replace('res.json({ version, value, changedAt });', 'res.json({ version, value, changedAt, edited: true });');
+      const put = await fetch(`${url}/api/lessons/short-polling/code/server.ts`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: edited }) });
+      expect(put.status).toBe(200);
+
+      // Still the same connection: back from the old runner, on to the new one.
+      const second = await request(`${url}/lessons/short-polling/api/data`, agent);
+      expect(second.port).toBe(first.port);
+      expect(JSON.parse(await text(second.res))).toMatchObject({ edited: true });
+      const page = await request(`${url}/api/lessons`, agent);
+      expect(page.port).toBe(first.port);
+      expect(page.res.statusCode).toBe(200);
+      await text(page.res);
     } finally {
       agent.destroy();
     }
