@@ -15,7 +15,6 @@ export const MAX_HANDED_BODY_BYTES = 1024 * 1024;
 export interface ConnectionChannel {
   send(message: { type: 'connection'; head: string }, socket: Socket, options: { keepOpen: boolean }, callback: (error: Error | null) => void): boolean;
   once(event: 'disconnect', listener: () => void): unknown;
-  off(event: 'disconnect', listener: () => void): unknown;
 }
 
 /** A request too large to hand over. */
@@ -58,19 +57,31 @@ export function sendConnection(channel: ConnectionChannel, socket: Socket, head:
   // exited). The socket stays counted here until it is destroyed below, like any other.
   (socket as Socket & { server: unknown }).server = null;
   return new Promise((resolve, reject) => {
-    let settled = false;
+    const pending = pendingOn(channel);
     const settle = (error?: Error | null) => {
-      if (settled) return;
-      settled = true;
-      channel.off('disconnect', gone);
+      if (!pending.delete(settle)) return;
       if (error) return reject(error);
       socket.destroy();
       resolve();
     };
-    const gone = () => settle(new Error('The lesson server went away before it took the connection'));
-    channel.once('disconnect', gone);
+    pending.add(settle);
     channel.send({ type: 'connection', head: head.toString('latin1') }, socket, { keepOpen: true }, settle);
   });
+}
+
+/** The sends not acknowledged yet on each channel, all failed by one listener when it closes. */
+const pendingSends = new WeakMap<ConnectionChannel, Set<(error: Error) => void>>();
+
+function pendingOn(channel: ConnectionChannel): Set<(error: Error) => void> {
+  let pending = pendingSends.get(channel);
+  if (!pending) {
+    const sends = (pending = new Set());
+    pendingSends.set(channel, sends);
+    channel.once('disconnect', () => {
+      for (const settle of [...sends]) settle(new Error('The other process went away before it took the connection'));
+    });
+  }
+  return pending;
 }
 
 /** Serves a connection handed over with `head` (latin1) on `server`, as if it had just connected and sent it. */
