@@ -11,8 +11,8 @@
  * medians over the rounds. With two cores or more and `taskset`, the servers run on core 0 and
  * the load generator on core 1 (as in the bare baselines).
  *
- * - `measureWorkbenchOverhead`: the choosing lesson's server.ts through the workbench (proxy and
- *   tracing on, the feed over IPC to the runner) ÷ the same file on a bare Express server, for
+ * - `measureWorkbenchOverhead`: the choosing lesson's server.ts through the workbench (the
+ *   clients' connections handed to its runner, tracing on, the feed over IPC to the runner) ÷ the same file on a bare Express server, for
  *   SSE, WebSocket and long polling.
  * - `measureSseFanOut`: the SSE lesson's `/data` stream on a bare server ÷ a naive Express
  *   `res.write` loop and ÷ the `better-sse` package's channel.
@@ -118,7 +118,7 @@ const ROUTES = { sse: 'events', websocket: 'socket', 'long-polling': 'long-poll'
 
 /**
  * Delivery p99 of SSE, WebSocket and long polling at `clients` clients, through the workbench
- * (the choosing lesson in its runner, behind the proxy, traced: client ids are `bench-…`) and on
+ * (the choosing lesson in its runner, handed the connections, traced: client ids are `bench-…`) and on
  * a bare server running the same server.ts.
  */
 export async function measureWorkbenchOverhead({ clients = 1000, quick = false, pin = true }: FanOutOptions = {}): Promise<WorkbenchOverheadFigures> {

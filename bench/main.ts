@@ -100,7 +100,7 @@ try {
     `  ${name.padEnd(14)} p99 ${round1(o.workbenchP99Ms)} ms through the workbench, ${round1(o.bareP99Ms)} ms bare: ${round2(o.ratio)}× (p50 ${round1(o.workbenchP50Ms)} / ${round1(o.bareP50Ms)} ms)`;
   console.log(
     [
-      `delivery to ${overhead.clients} clients, the choosing lesson's server.ts through the workbench (proxy + tracing) and on a bare Express server (${overhead.events} events, median of ${overhead.rounds} rounds${overhead.pinned ? ', servers and clients on separate cores' : ''}):`,
+      `delivery to ${overhead.clients} clients, the choosing lesson's server.ts through the workbench (connections handed to its runner, every event traced) and on a bare Express server (${overhead.events} events, median of ${overhead.rounds} rounds${overhead.pinned ? ', servers and clients on separate cores' : ''}):`,
       overheadLine('SSE', overhead.sse),
       overheadLine('WebSocket', overhead.websocket),
       overheadLine('long polling', overhead.longPolling),

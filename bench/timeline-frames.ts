@@ -410,7 +410,7 @@ function createTraceScript({ start, host, firstVersion = 1_000 }: { start: numbe
   };
 }
 
-/** The headers Chromium sends with a lesson client's fetch, as the trace records them behind the workbench's proxy. */
+/** The headers Chromium sends with a lesson client's fetch, as the trace records them. */
 function requestHeaders(host: string, conn: string, client: string, accept: string): Record<string, string> {
   return {
     host,
@@ -430,9 +430,5 @@ function requestHeaders(host: string, conn: string, client: string, accept: stri
     referer: `http://${host}/lessons/${SLUG}/`,
     'accept-encoding': 'gzip, deflate, br, zstd',
     'accept-language': 'en-US,en;q=0.9',
-    'x-forwarded-for': '127.0.0.1',
-    'x-forwarded-port': host.split(':')[1] ?? '80',
-    'x-forwarded-proto': 'http',
-    'x-forwarded-host': host,
   };
 }

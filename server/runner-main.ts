@@ -24,6 +24,8 @@ import { createWriteLocator } from './write-locator.ts';
 process.setSourceMapsEnabled(true);
 /** The real exit, for this runner's own use (lesson code's `process.exit` is reported first, below). */
 const exit = process.exit.bind(process);
+/** How long a crashing runner waits for its idle connections to reach the workbench, ms. */
+const GIVE_BACK_MS = 250;
 
 const send = (message: FromRunnerMessage) => process.send?.(message);
 let pending: TraceInput[] = [];
@@ -107,7 +109,7 @@ process.on('message', (message: ToRunnerMessage, handle?: unknown) => {
   if (message.type === 'settings') settings = message.settings;
   if (message.type === 'retire') {
     retiring = true;
-    for (const socket of handed) if (!answering.has(socket)) void giveBackIdle(socket);
+    giveBackAll();
     abort.abort();
     // Let the answers and close frames the abort sent reach the trace, then go as on a disconnect.
     setTimeout(() => {
@@ -163,16 +165,32 @@ async function giveBack(req: IncomingMessage, socket: Socket, rest?: Buffer) {
   await sendConnection(process as ConnectionChannel, socket, await readRequestHead(req, req.url, rest));
 }
 
+/** The connections being handed back, until the workbench has them. */
+const givingBack = new Set<Promise<void>>();
+
+/** Hands back every connection not in the middle of a request (the rest follow once answered, while retiring). */
+function giveBackAll() {
+  for (const socket of handed) if (!answering.has(socket)) void giveBackIdle(socket);
+}
+
 /**
  * Hands back a connection between requests, once what was written on it has gone out. (While it
- * has not, the client is still reading the answer and sends no new request meanwhile; when it
- * has, the socket goes in this same turn, before this process could read one.)
+ * has not, the client is still reading the answer and sends no new request meanwhile.) This
+ * process reads nothing more from it: a request the client sends meanwhile waits in the socket
+ * for the workbench.
  */
-async function giveBackIdle(socket: Socket) {
-  if (!handed.delete(socket) || socket.destroyed || !process.connected) return;
+function giveBackIdle(socket: Socket): Promise<void> {
+  // Not one that is closing (its answer said `Connection: close`).
+  if (!handed.delete(socket) || socket.destroyed || socket.writableEnded || !process.connected) return Promise.resolve();
+  (socket as Socket & { _handle?: { readStop?(): void } })._handle?.readStop?.();
   const queued = (socket as Socket & { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0;
-  if (socket.writableLength > 0 || queued > 0) await new Promise((resolve) => socket.write(Buffer.alloc(0), resolve));
-  await sendConnection(process as ConnectionChannel, socket, Buffer.alloc(0)).catch(() => socket.destroy());
+  const written = socket.writableLength > 0 || queued > 0 ? new Promise((resolve) => socket.write(Buffer.alloc(0), resolve)) : Promise.resolve();
+  const sent = written
+    .then(() => sendConnection(process as ConnectionChannel, socket, Buffer.alloc(0)))
+    .catch(() => void socket.destroy())
+    .finally(() => givingBack.delete(sent));
+  givingBack.add(sent);
+  return sent;
 }
 
 // Ctrl-C in a terminal reaches the whole process group; the workbench ends this runner itself (a
@@ -181,8 +199,10 @@ process.on('SIGINT', () => {});
 process.on('uncaughtException', (error) => {
   reportRuntimeError(error);
   flushTrace();
-  // The lesson's state may be broken now: end this runner; the workbench starts a fresh one.
-  setImmediate(() => exit(70));
+  // The lesson's state may be broken now: end this runner; the workbench starts a fresh one. Idle
+  // connections go back first (briefly), so that their clients' next requests find that one.
+  giveBackAll();
+  void Promise.race([Promise.all(givingBack), new Promise((resolve) => setTimeout(resolve, GIVE_BACK_MS))]).finally(() => exit(70));
 });
 process.on('unhandledRejection', (reason) => reportRuntimeError(reason));
 

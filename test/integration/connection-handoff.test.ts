@@ -1,5 +1,6 @@
-import { Agent, get, type IncomingMessage } from 'node:http';
+import { Agent, get, request as httpRequest, type IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { MAX_HANDED_BODY_BYTES } from '../../server/connection-handoff.ts';
 import { startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
 
 /** A GET on `agent`'s connections: the status, headers, the local port of the connection it used, and the response to read on. */
@@ -103,5 +104,47 @@ describe('lesson requests are answered by the lesson runner on the client connec
     expect(sent.map((event) => event.kind === 'ws-frame' && event.version)).toEqual(messages.map((m) => (JSON.parse(m) as { version: number }).version));
     expect(frames.find((event) => event.kind === 'ws-frame' && event.direction === 'out')).toMatchObject({ source: { file: 'server.ts', line: expect.any(Number) } });
     expect(frames.find((event) => event.kind === 'ws-close')).toMatchObject({ code: 1000, reason: 'bye', by: 'client' });
+  });
+
+  it('carries a request body across, chunked or not, and refuses one too big to carry with a 413', async () => {
+    const { url } = await startWorkbench();
+    // Each on a connection of its own (no agent): a kept-alive one would still be the runner's, and its lesson's own limit would answer.
+    const post = (body: string | string[], headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+        const req = httpRequest(`${url}/lessons/websocket/api/chat/send?name=Ada`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', ...headers } }, async (res) => {
+          resolve({ status: res.statusCode!, body: JSON.parse(await text(res)) });
+        });
+        req.on('error', reject);
+        for (const part of [body].flat()) req.write(part); // several writes and no length: chunked
+        req.end();
+      });
+    expect(await post(['{"type":"chat",', '"text":"in two chunks"}'])).toEqual({ status: 200, body: { ok: true } });
+    const said = await waitFor(async () => (await traceOf(url, 'websocket')).find((event) => event.kind === 'http-request' && event.method === 'POST'));
+    expect(said).toMatchObject({ url: '/lessons/websocket/api/chat/send?name=Ada', headers: { 'content-length': String('{"type":"chat","text":"in two chunks"}'.length) } });
+
+    const big = await post('x'.repeat(MAX_HANDED_BODY_BYTES + 1), { 'content-length': String(MAX_HANDED_BODY_BYTES + 1) });
+    expect(big).toEqual({ status: 413, body: { error: expect.stringContaining('over 1024 KiB') } });
+  });
+
+  it('gives its idle connections back before a runner that crashed goes, so that their next requests are answered', async () => {
+    const { url } = await startWorkbench({ extraLessons: ['90-echo'] });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      // Answers, then throws from a timer: the runner goes, and the workbench starts another.
+      const crash = await request(`${url}/lessons/echo/api/crash`, agent);
+      expect(JSON.parse(await text(crash.res))).toEqual({ crashing: true });
+      await waitFor(async () => (await traceOf(url, 'echo')).some((event) => event.kind === 'reload' && event.reason === 'restart'), { what: 'the restart' });
+
+      const page = await request(`${url}/api/lessons`, agent);
+      expect(page.port).toBe(crash.port); // not reset with the runner: back in the workbench
+      expect(page.res.statusCode).toBe(200);
+      await text(page.res);
+      const lesson = await request(`${url}/lessons/echo/api/version`, agent);
+      expect(lesson.port).toBe(crash.port);
+      expect(lesson.res.statusCode).toBe(200);
+      await text(lesson.res);
+    } finally {
+      agent.destroy();
+    }
   });
 });
