@@ -113,8 +113,8 @@ export function traceHttpMiddleware({ emit, locate, locateWrite = () => locate()
       if (streaming) return emit({ lane: 'server', conn, client, kind: 'stream-close', t, by: 'server', durationMs: t - started, source, ...(endedBecause ? { reason: endedBecause } : {}) });
       emit({
         lane: 'server',
-      conn,
-      client,
+        conn,
+        client,
         kind: 'http-response',
         t,
         status: res.statusCode,

@@ -169,6 +169,7 @@ export function traceWebSocket({ emit, locate, locateWrite = () => locate(), str
 }
 
 function bufferOf(chunk: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(chunk)) return chunk;
   if (typeof chunk === 'string') return Buffer.from(chunk, 'latin1');
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   return undefined;
