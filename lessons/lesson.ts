@@ -289,9 +289,14 @@ export interface LessonFigures {
   virtual: VirtualClientsState;
 }
 
+/** What the page asks of the virtual clients: how many per technique (0 stops one), and the short-polling interval. */
+export type VirtualClientsRequest = Partial<Record<TechniqueKind, number>> & { intervalMs?: number };
+
 /** The virtual clients of a lesson, as the page shows them. */
 export interface VirtualClientsState {
   counts: Record<TechniqueKind, number>;
+  /** How often the virtual short-polling clients poll, ms (the page's "Short poll every"). */
+  intervalMs: number;
   /** The most per technique. */
   max: number;
   /** The most in all (this machine's open-file limit: the lesson server holds a socket per connection). */

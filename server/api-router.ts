@@ -1,5 +1,5 @@
 import express, { Router, type RequestHandler } from 'express';
-import type { LessonSettings, SettingValue } from '../lessons/lesson.ts';
+import type { LessonSettings, SettingValue, VirtualClientsRequest } from '../lessons/lesson.ts';
 import { RECORDING_FORMAT, RECORDING_VERSION, type Recording } from '../lessons/recording.ts';
 import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
@@ -84,8 +84,8 @@ export function createApiRouter({ hosts, hub, presenter }: ApiRouterOptions): Ro
   router.put('/lessons/:slug/virtual-clients', onlyJson, parseJson, async (req, res) => {
     const comparison = comparisonOf(req.params.slug);
     const body = req.body as unknown;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Expected a JSON object of clients per technique, e.g. {"sse": 1000}');
-    res.json(await comparison.setVirtualClients(body as Record<string, number>));
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Expected a JSON object of clients per technique, e.g. {"sse": 1000}, and optionally the short-polling "intervalMs"');
+    res.json(await comparison.setVirtualClients(body as VirtualClientsRequest));
   });
 
   router.post('/lessons/:slug/race', onlyJson, parseJson, async (req, res) => {

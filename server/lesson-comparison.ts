@@ -1,4 +1,4 @@
-import type { CompareTechnique, LessonFigures, TechniqueKind, VirtualClientsState } from '../lessons/lesson.ts';
+import type { CompareTechnique, LessonFigures, TechniqueKind, VirtualClientsRequest, VirtualClientsState } from '../lessons/lesson.ts';
 import type { TraceEvent } from '../lessons/trace-event.ts';
 import type { Feed } from './feed.ts';
 import type { RouteCounts } from './route-meter.ts';
@@ -17,7 +17,7 @@ export interface LessonComparison {
   subscribe(listener: (figures: LessonFigures) => void): () => void;
   /** A page watches the lesson; the returned function says it left. The virtual clients stop with the last page. */
   watch(): () => void;
-  setVirtualClients(counts: Partial<Record<TechniqueKind, number>>): Promise<VirtualClientsState>;
+  setVirtualClients(request: VirtualClientsRequest): Promise<VirtualClientsState>;
   close(): void;
 }
 
@@ -88,7 +88,7 @@ export function createLessonComparison({ compare, feed, apiBase, intervalMs }: L
         if (--watchers === 0 && virtual.state().endsAt) virtual.stop('Stopped: the last page of the lesson was closed');
       };
     },
-    setVirtualClients: (counts) => virtual.set(counts),
+    setVirtualClients: (request) => virtual.set(request),
     close() {
       clearInterval(timer);
       stopFeed();

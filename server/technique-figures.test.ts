@@ -6,7 +6,7 @@ const compare: CompareTechnique[] = [
   { kind: 'short-polling', label: 'Short polling', route: '/poll', client: 'short' },
   { kind: 'sse', label: 'SSE', route: '/events', client: 'sse' },
 ];
-const virtual: VirtualClientsState = { counts: { 'short-polling': 0, 'long-polling': 0, sse: 10, websocket: 0 }, max: 5000, maxTotal: 8000 };
+const virtual: VirtualClientsState = { counts: { 'short-polling': 0, 'long-polling': 0, sse: 10, websocket: 0 }, intervalMs: 1000, max: 5000, maxTotal: 8000 };
 
 describe('createTechniqueFigures', () => {
   it('gives requests per second, bytes per client per change, latency percentiles, open connections and CPU', () => {

@@ -17,8 +17,8 @@ const REPORT_EVERY_MS = 1_000;
 
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 const running = new Map<TechniqueKind, AbortController[]>();
-/** Where each technique's clients connect: a new URL (a new lesson server after an edit) restarts them there. */
-const urls = new Map<TechniqueKind, string>();
+/** Where each technique's clients connect, and short polling's interval: a change (a new lesson server after an edit, a new interval) restarts them. */
+const ways = new Map<TechniqueKind, string>();
 let wanted: Extract<ToVirtualClients, { type: 'set' }> = { type: 'set', techniques: [], intervalMs: 1_000 };
 let latencies: Partial<Record<TechniqueKind, number[]>> = {};
 let errors = 0;
@@ -34,9 +34,11 @@ setInterval(() => {
   for (const technique of wanted.techniques) {
     const clients = running.get(technique.kind) ?? [];
     running.set(technique.kind, clients);
-    if (urls.get(technique.kind) !== technique.url) {
+    // A new URL, or short polling at a new interval: the clients start again, the new way.
+    const way = `${technique.url} ${technique.kind === 'short-polling' ? wanted.intervalMs : ''}`;
+    if (ways.get(technique.kind) !== way) {
       for (const controller of clients.splice(0)) controller.abort();
-      urls.set(technique.kind, technique.url);
+      ways.set(technique.kind, way);
     }
     for (let i = 0; i < RAMP_PER_TICK && clients.length < technique.count; i++) {
       const controller = new AbortController();

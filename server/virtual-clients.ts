@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { CompareTechnique, TechniqueKind, VirtualClientsState } from '../lessons/lesson.ts';
+import type { CompareTechnique, TechniqueKind, VirtualClientsRequest, VirtualClientsState } from '../lessons/lesson.ts';
 import { HttpError } from './http-error.ts';
 import { TSX_LOADER } from './tsx-loader.ts';
 
@@ -18,8 +18,8 @@ export type FromVirtualClients = {
 };
 
 export interface VirtualClients {
-  /** Runs `counts` clients per technique (0 stops that technique); 400 for counts out of bounds. */
-  set(counts: Partial<Record<TechniqueKind, number>>): Promise<VirtualClientsState>;
+  /** Runs `counts` clients per technique (0 stops that technique), short polling at `intervalMs` if given; 400 for values out of bounds. */
+  set(request: VirtualClientsRequest): Promise<VirtualClientsState>;
   /** Stops them all; `reason` is shown on the page. */
   stop(reason?: string): void;
   state(): VirtualClientsState;
@@ -33,7 +33,7 @@ export interface VirtualClientsOptions {
    * second: after an edit a new runner serves, and the clients move to it.
    */
   apiBase(): Promise<string>;
-  /** Short polling's interval, ms (the lesson's option, as the page's client uses it). */
+  /** Short polling's interval, ms, until a page says another (the lesson's option, as the page's client starts with it). */
   intervalMs(): number;
   onReport(report: FromVirtualClients): void;
   /** @default 5000 */
@@ -44,6 +44,9 @@ export interface VirtualClientsOptions {
 
 const MAIN = fileURLToPath(new URL('./virtual-clients-main.ts', import.meta.url));
 export const MAX_PER_TECHNIQUE = 5_000;
+/** Bounds of the short-polling interval a page may ask for, ms. */
+const MIN_INTERVAL_MS = 100;
+const MAX_INTERVAL_MS = 60_000;
 const LIFETIME_MS = 5 * 60_000;
 /** File descriptors kept free for everything else a process does. */
 const SPARE_FDS = 2_048;
@@ -62,10 +65,12 @@ export function createVirtualClients({ compare, apiBase, intervalMs, onReport, m
   let error: string | undefined;
   let follow: NodeJS.Timeout | undefined;
   let base = '';
+  /** The short-polling interval a page asked for, if one did. */
+  let pollEveryMs: number | undefined;
   // The lesson server and the clients' process each hold one socket per connection.
   const maxInAll = openFileLimit() - SPARE_FDS;
 
-  const state = (): VirtualClientsState => ({ counts: { ...counts }, max: maxPerTechnique, maxTotal: maxInAll, ...(endsAt ? { endsAt } : {}), ...(error ? { error } : {}) });
+  const state = (): VirtualClientsState => ({ counts: { ...counts }, intervalMs: pollEveryMs ?? intervalMs(), max: maxPerTechnique, maxTotal: maxInAll, ...(endsAt ? { endsAt } : {}), ...(error ? { error } : {}) });
   const stop = (reason?: string) => {
     counts = zero();
     endsAt = undefined;
@@ -80,17 +85,21 @@ export function createVirtualClients({ compare, apiBase, intervalMs, onReport, m
     const message: ToVirtualClients = {
       type: 'set',
       techniques: compare.map((t) => ({ kind: t.kind, url: `${base}${t.route}`, count: counts[t.kind] })),
-      intervalMs: intervalMs(),
+      intervalMs: pollEveryMs ?? intervalMs(),
     };
     child?.send(message);
   };
 
   return {
-    async set(next) {
+    async set({ intervalMs: interval, ...next }) {
+      if (interval !== undefined) {
+        if (!Number.isInteger(interval) || interval < MIN_INTERVAL_MS || interval > MAX_INTERVAL_MS) throw new HttpError(400, `intervalMs: a whole number of ms from ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS}, got ${JSON.stringify(interval)}`);
+      }
       for (const [kind, count] of Object.entries(next)) {
         if (!compare.some((t) => t.kind === kind)) throw new HttpError(400, `Unknown technique "${kind}": ${compare.map((t) => t.kind).join(', ')}`);
         if (!Number.isInteger(count) || count! < 0 || count! > maxPerTechnique) throw new HttpError(400, `${kind}: a whole number of clients from 0 to ${maxPerTechnique}, got ${JSON.stringify(count)}`);
       }
+      if (interval !== undefined) pollEveryMs = interval;
       const wanted = { ...counts, ...next };
       const total = Object.values(wanted).reduce((a, b) => a + b, 0);
       if (total > maxInAll) throw new HttpError(400, `${total} clients in all is more than this machine's open-file limit allows (${maxInAll}); raise it with ulimit -n`);

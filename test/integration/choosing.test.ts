@@ -64,6 +64,14 @@ describe('the choosing lesson: one feed, four techniques', () => {
     expect((await traceOf(url, 'choosing')).filter((e) => e.client?.startsWith('virtual-'))).toEqual([]);
     expect(await (await fetch(`${url}/api/lessons/choosing/figures`)).json()).toMatchObject({ virtual: { counts: { sse: 40 } } });
 
+    // Short polling as often as the page's "Short poll every" says: ten times a second, the requests go up tenfold.
+    expect(row(loaded, 'short-polling')!.requestsPerSec).toBeLessThan(60);
+    const faster = await put(url, '/api/lessons/choosing/virtual-clients', { intervalMs: 100 });
+    expect(await faster.json()).toMatchObject({ intervalMs: 100, counts: { 'short-polling': 40 } });
+    await waitFor(() => row(figures.at(-1), 'short-polling')!.requestsPerSec >= 100, { timeoutMs: 15_000, what: 'short polling at the new interval' });
+    const tooFast = await put(url, '/api/lessons/choosing/virtual-clients', { intervalMs: 5 });
+    expect([tooFast.status, await tooFast.json()]).toEqual([400, { error: expect.stringContaining('intervalMs: a whole number of ms from 100') }]);
+
     // Bounded: more than the most per technique, or an unknown one, is refused and changes nothing.
     const tooMany = await put(url, '/api/lessons/choosing/virtual-clients', { sse: 5001 });
     expect(tooMany.status).toBe(400);

@@ -51,6 +51,12 @@ describe('the choosing lesson page in Chromium', () => {
       what: `v${version} shown by every page client`,
     });
     console.log(`choosing page under 4 × 1 000 virtual clients: step turned in ${stepMs} ms; a change shown by all four page clients in ${Date.now() - changed} ms`);
+
+    // The page's "Short poll every" sets the virtual short-polling clients' interval too.
+    const every = page.locator('lesson-controls label', { hasText: 'Short poll every' }).locator('input');
+    await every.fill('2000');
+    await every.press('Enter');
+    await waitFor(() => comparison.figures().virtual.intervalMs === 2_000, { timeoutMs: 10_000, what: 'the virtual clients polling every 2 s' });
     expect(errors).toEqual([]);
 
     // Closing the page stops them.

@@ -503,6 +503,7 @@ export class LessonView extends LitElement {
         ? html`<technique-figures
             .slug=${detail.slug}
             .figures=${this._live?.figures}
+            .intervalMs=${typeof options.intervalMs === 'number' ? options.intervalMs : undefined}
             @control-error=${(e: ControlErrorEvent) => (this._error = e.message)}
           ></technique-figures>`
         : nothing}`;

@@ -1,6 +1,6 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { LessonFigures, TechniqueFigures, TechniqueKind } from '../../lessons/lesson.ts';
+import type { LessonFigures, TechniqueFigures, TechniqueKind, VirtualClientsRequest } from '../../lessons/lesson.ts';
 import { callApi } from '../api.ts';
 import { ControlErrorEvent } from '../events.ts';
 import { theme } from '../theme.ts';
@@ -74,6 +74,8 @@ export class TechniqueFiguresView extends LitElement {
 
   @property() slug = '';
   @property({ attribute: false }) figures?: LessonFigures;
+  /** How often this page's short-polling client polls, ms: the virtual ones poll as often. */
+  @property({ type: Number, attribute: 'interval-ms' }) intervalMs?: number;
   /** Counts typed but not yet applied, per technique. */
   @state() private _draft: Partial<Record<TechniqueKind, number>> = {};
 
@@ -134,9 +136,16 @@ export class TechniqueFiguresView extends LitElement {
     </tr>`;
   }
 
-  private async _apply(counts: Partial<Record<TechniqueKind, number>>) {
+  protected override updated(changed: PropertyValues<this>): void {
+    // Changed on the page while virtual clients poll at the old interval: they follow.
+    const virtual = this.figures?.virtual;
+    if (changed.has('intervalMs') && this.intervalMs !== undefined && virtual && virtual.intervalMs !== this.intervalMs && virtual.counts['short-polling'] > 0) void this._apply({});
+  }
+
+  private async _apply(counts: VirtualClientsRequest) {
     try {
-      const virtual = await callApi<LessonFigures['virtual']>('PUT', `/api/lessons/${this.slug}/virtual-clients`, counts);
+      const request = this.intervalMs === undefined ? counts : { ...counts, intervalMs: this.intervalMs };
+      const virtual = await callApi<LessonFigures['virtual']>('PUT', `/api/lessons/${this.slug}/virtual-clients`, request);
       this._draft = {};
       if (this.figures) this.figures = { ...this.figures, virtual };
     } catch (error) {
