@@ -99,10 +99,10 @@ export function createVirtualClients({ compare, apiBase, intervalMs, onReport, m
         if (!compare.some((t) => t.kind === kind)) throw new HttpError(400, `Unknown technique "${kind}": ${compare.map((t) => t.kind).join(', ')}`);
         if (!Number.isInteger(count) || count! < 0 || count! > maxPerTechnique) throw new HttpError(400, `${kind}: a whole number of clients from 0 to ${maxPerTechnique}, got ${JSON.stringify(count)}`);
       }
-      if (interval !== undefined) pollEveryMs = interval;
       const wanted = { ...counts, ...next };
       const total = Object.values(wanted).reduce((a, b) => a + b, 0);
       if (total > maxInAll) throw new HttpError(400, `${total} clients in all is more than this machine's open-file limit allows (${maxInAll}); raise it with ulimit -n`);
+      if (interval !== undefined) pollEveryMs = interval;
       if (total === 0) {
         stop();
         return state();
