@@ -25,7 +25,7 @@ export interface AppOptions {
   urls(): PresentationUrls;
 }
 
-/** The workbench's Express app: lesson APIs (proxied), the workbench API, the page; JSON errors last. */
+/** The workbench's Express app: lesson APIs (handed to their runners), the workbench API, the page; JSON errors last. */
 export function createApp({ hosts, hub, handoff, nginx, frontend, presenter, presentation, urls }: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');

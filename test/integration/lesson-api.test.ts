@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { HttpRequestEvent, HttpResponseEvent } from '../../lessons/trace-event.ts';
 import { ROOT, startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
 
-describe('the short-polling lesson API, through the proxy', () => {
+describe('the short-polling lesson API, through the workbench', () => {
   it('answers GET /data with the feed and records the request and response in the trace', async () => {
     const { url } = await startWorkbench();
     const res = await fetch(`${url}/lessons/short-polling/api/data`, { headers: { 'x-workbench-client': 'curl', 'x-workbench-conn': 'curl-1' } });

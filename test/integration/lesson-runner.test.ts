@@ -68,7 +68,7 @@ describe('lesson runners', () => {
     expect((await getJson(`${url}/lessons/echo/api/version`)).status).toBe(200);
   });
 
-  it('proxies WebSocket upgrades to the lesson and refuses paths it does not take', async () => {
+  it('hands WebSocket upgrades to the lesson and refuses paths it does not take', async () => {
     const { url } = await startWorkbench({ extraLessons: ['90-echo'] });
     const socket = new WebSocket(`${url.replace('http', 'ws')}/lessons/echo/api/echo`);
     await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));

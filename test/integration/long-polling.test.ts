@@ -28,7 +28,7 @@ const change = async (url: string) => (await (await fetch(`${url}/api/lessons/lo
 const waiting = async (url: string) => ((await (await fetch(`${url}${API}/stats`)).json()) as { waiting: number }).waiting;
 const tagged = (conn: string) => ({ headers: { 'x-workbench-client': 'curl', 'x-workbench-conn': conn } });
 
-describe('the long-polling lesson API, through the proxy', () => {
+describe('the long-polling lesson API, through the workbench', () => {
   it('shows the race as curl does: ?wait=1 keeps waiting past a change it missed, ?since= answers at once', async () => {
     const url = await startManual();
     const first = (await (await fetch(`${url}${API}/data`)).json()) as FeedSnapshot;
