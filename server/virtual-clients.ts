@@ -104,7 +104,8 @@ export function createVirtualClients({ compare, apiBase, intervalMs, onReport, m
       if (total > maxInAll) throw new HttpError(400, `${total} clients in all is more than this machine's open-file limit allows (${maxInAll}); raise it with ulimit -n`);
       if (interval !== undefined) pollEveryMs = interval;
       if (total === 0) {
-        stop();
+        // Only the interval: nothing to start, and nothing stopped (nor the reason they last stopped forgotten).
+        if (Object.keys(next).length > 0) stop();
         return state();
       }
       base = await apiBase();

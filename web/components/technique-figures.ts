@@ -137,9 +137,8 @@ export class TechniqueFiguresView extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    // Changed on the page while virtual clients poll at the old interval: they follow.
-    const virtual = this.figures?.virtual;
-    if (changed.has('intervalMs') && this.intervalMs !== undefined && virtual && virtual.intervalMs !== this.intervalMs && virtual.counts['short-polling'] > 0) void this._apply({});
+    // Changed on the page: the virtual clients follow, running or not yet (a start may be on its way with the old one).
+    if (changed.has('intervalMs') && this.intervalMs !== undefined && this.figures && this.figures.virtual.intervalMs !== this.intervalMs) void this._apply({});
   }
 
   private async _apply(counts: VirtualClientsRequest) {
