@@ -1,6 +1,7 @@
 import { Agent, request, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import { urlToHttpOptions } from 'node:url';
 import type { RequestHandler } from 'express';
+import { sendError } from './http-error.ts';
 
 /** Options of {@link createBufferingProxy}; each names the nginx directive it stands for. */
 export interface BufferingProxyOptions {
@@ -239,11 +240,6 @@ function clientOf(url: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function sendError(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify({ error: message }));
 }
 
 function messageOf(error: unknown): string {

@@ -7,6 +7,7 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { HttpError } from './http-error.ts';
 
 /** The most body a request may carry across (more than any route of the workbench takes). */
 export const MAX_HANDED_BODY_BYTES = 1024 * 1024;
@@ -15,16 +16,6 @@ export const MAX_HANDED_BODY_BYTES = 1024 * 1024;
 export interface ConnectionChannel {
   send(message: { type: 'connection'; head: string }, socket: Socket, options: { keepOpen: boolean }, callback: (error: Error | null) => void): boolean;
   once(event: 'disconnect', listener: () => void): unknown;
-}
-
-/** A request too large to hand over. */
-export class HandOffError extends Error {
-  constructor(
-    readonly status: 413,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -105,7 +96,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       chunks.push(chunk);
       if (length <= MAX_HANDED_BODY_BYTES) return;
       req.off('data', onData);
-      reject(new HandOffError(413, `The request body is over ${MAX_HANDED_BODY_BYTES / 1024} KiB`));
+      reject(new HttpError(413, `The request body is over ${MAX_HANDED_BODY_BYTES / 1024} KiB`));
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks)));

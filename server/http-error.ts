@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 
 /** An error that carries the HTTP status it should be answered with. */
@@ -19,6 +20,12 @@ export function errorHandler(): ErrorRequestHandler {
     if (status >= 500) console.error(err);
     res.status(status).json({ error: status >= 500 ? 'Internal server error' : messageOf(err) });
   };
+}
+
+/** Answers `{ error: message }` with `status` on a plain Node response (where there is no Express). */
+export function sendError(res: ServerResponse, status: number, message: string, headers: OutgoingHttpHeaders = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify({ error: message }));
 }
 
 /** The last handler: a JSON 404 for anything no route took. */

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RequestHandler } from 'express';
-import { HandOffError, readRequestHead } from './connection-handoff.ts';
+import { readRequestHead } from './connection-handoff.ts';
+import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
 import { rejectUpgrade } from './reject-upgrade.ts';
 
@@ -37,7 +38,7 @@ export function createLessonHandoff(hosts: ReadonlyMap<string, LessonHost>): Les
         await host.handOff(req.socket, await readRequestHead(req, req.originalUrl));
       } catch (error) {
         if (res.headersSent || req.socket.destroyed) return;
-        const status = error instanceof HandOffError ? error.status : 503;
+        const status = error instanceof HttpError ? error.status : 503;
         res.status(status).set('connection', 'close').json({ error: error instanceof Error ? error.message : String(error) });
       }
     },

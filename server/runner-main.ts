@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import { DEFAULT_SETTINGS, type FeedSnapshot, type LessonContext, type LessonServer, type LessonSettings } from '../lessons/lesson.ts';
 import { VIRTUAL_CLIENT_PREFIX, type TraceInput } from '../lessons/trace-event.ts';
-import { HandOffError, readRequestHead, sendConnection, takeConnection, type ConnectionChannel } from './connection-handoff.ts';
+import { readRequestHead, sendConnection, takeConnection, type ConnectionChannel } from './connection-handoff.ts';
+import { HttpError, sendError } from './http-error.ts';
 import { createLessonLocator, locateError, type LessonLocator } from './lesson-locator.ts';
 import { ALIVE_EVERY_MS, METERS_EVERY_MS, RETIRE_REPORT_MS, type FromRunnerMessage, type ToRunnerMessage } from './runner-protocol.ts';
 import { createRouteMeter, type RouteMeter } from './route-meter.ts';
@@ -74,8 +75,7 @@ const server = createServer((req, res) => {
   const socket = req.socket as Socket;
   if (handed.has(socket) && !isLessonPath(req.url)) {
     return void giveBack(req, socket).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(error instanceof HandOffError ? error.status : 503, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
-      res.end(JSON.stringify({ error: error instanceof Error ? error.message : String(error) }));
+      if (!res.headersSent) sendError(res, error instanceof HttpError ? error.status : 503, error instanceof Error ? error.message : String(error), { connection: 'close' });
     });
   }
   if (handed.has(socket)) {
@@ -182,9 +182,9 @@ function giveBackAll() {
 function giveBackIdle(socket: Socket): Promise<void> {
   // Not one that is closing (its answer said `Connection: close`).
   if (!handed.delete(socket) || socket.destroyed || socket.writableEnded || !process.connected) return Promise.resolve();
-  (socket as Socket & { _handle?: { readStop?(): void } })._handle?.readStop?.();
-  const queued = (socket as Socket & { _handle?: { writeQueueSize?: number } })._handle?.writeQueueSize ?? 0;
-  const written = socket.writableLength > 0 || queued > 0 ? new Promise((resolve) => socket.write(Buffer.alloc(0), resolve)) : Promise.resolve();
+  const handle = (socket as Socket & { _handle?: { readStop?(): void; writeQueueSize?: number } })._handle;
+  handle?.readStop?.();
+  const written = socket.writableLength > 0 || (handle?.writeQueueSize ?? 0) > 0 ? new Promise((resolve) => socket.write(Buffer.alloc(0), resolve)) : Promise.resolve();
   const sent = written
     .then(() => sendConnection(process as ConnectionChannel, socket, Buffer.alloc(0)))
     .catch(() => void socket.destroy())
