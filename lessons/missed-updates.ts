@@ -58,6 +58,20 @@ type AnswerVersions = ReadonlyMap<string, number>;
 
 /** Which versions each client never received although the server held one of its requests while that version was the newest. */
 export function findMissedUpdates(events: readonly TraceEvent[], now: number): Map<string, ClientDelivery> {
+  const tracker = createMissedUpdateTracker();
+  for (const event of events) tracker.add(event);
+  return tracker.deliveries(now);
+}
+
+/** Keeps what `findMissedUpdates` reads, event by event, so a growing trace is not read again from its start. */
+export interface MissedUpdateTracker {
+  /** Takes one event; true when it bears on delivery (a feed change, a held request, a show, an answer with a version). */
+  add(event: TraceEvent): boolean;
+  /** The missed updates of the events added so far, as `findMissedUpdates` gives them. */
+  deliveries(now: number): Map<string, ClientDelivery>;
+}
+
+export function createMissedUpdateTracker(): MissedUpdateTracker {
   const versions: FeedVersion[] = [];
   const answers = new Map<string, number>();
   const clients = new Map<string, ClientRecord>();
@@ -66,27 +80,32 @@ export function findMissedUpdates(events: readonly TraceEvent[], now: number): M
     if (!r) clients.set(client, (r = { held: [], shows: [] }));
     return r;
   };
-  for (const event of events) {
-    if (event.kind === 'feed-change') versions.push({ version: event.version, changedAt: event.changedAt });
-    else if (event.kind === 'http-held' && event.client !== undefined) record(event.client).held.push(event);
-    else if (event.kind === 'client-show') record(event.client).shows.push(event);
-    else if (event.kind === 'http-response' && event.version !== undefined) answers.set(event.conn, event.version);
-  }
-  const lifetimes = orderVersions(versions);
-
-  const deliveries = new Map<string, ClientDelivery>();
-  for (const [client, r] of clients) {
-    const missed = missedVersions(client, r, lifetimes, answers);
-    markCaughtUp(missed, r.shows);
-    deliveries.set(client, { client, missed, staleMs: staleUnionMs(missed, now) });
-  }
-  return deliveries;
+  return {
+    add(event) {
+      if (event.kind === 'feed-change') versions.push({ version: event.version, changedAt: event.changedAt });
+      else if (event.kind === 'http-held' && event.client !== undefined) record(event.client).held.push(event);
+      else if (event.kind === 'client-show') record(event.client).shows.push(event);
+      else if (event.kind === 'http-response' && event.version !== undefined) answers.set(event.conn, event.version);
+      else return false;
+      return true;
+    },
+    deliveries(now) {
+      const lifetimes = orderVersions(versions);
+      const deliveries = new Map<string, ClientDelivery>();
+      for (const [client, r] of clients) {
+        const missed = missedVersions(client, r, lifetimes, answers);
+        markCaughtUp(missed, r.shows);
+        deliveries.set(client, { client, missed, staleMs: staleUnionMs(missed, now) });
+      }
+      return deliveries;
+    },
+  };
 }
 
 /** The versions ascending, each once (the first feed-change of a version counts). */
-function orderVersions(versions: FeedVersion[]): FeedVersion[] {
-  versions.sort((a, b) => a.version - b.version);
-  return versions.filter((v, i) => i === 0 || v.version !== versions[i - 1]!.version);
+function orderVersions(versions: readonly FeedVersion[]): FeedVersion[] {
+  const sorted = versions.toSorted((a, b) => a.version - b.version);
+  return sorted.filter((v, i) => i === 0 || v.version !== sorted[i - 1]!.version);
 }
 
 /** The version that was the newest at `t` and below `below` (binary search, then back over same-ms ties). */

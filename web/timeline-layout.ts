@@ -2,28 +2,11 @@
  * The timeline's geometry, computed from a trace without a DOM: events in, keyed shapes out
  * (x in px of the plot area, lanes as indexes). `<event-timeline>` only draws what this returns.
  */
-import { findMissedUpdates, type ClientDelivery, type MissedUpdate } from '../lessons/missed-updates.ts';
-import {
-  clientLabel,
-  clientLane,
-  type CheckEvent,
-  type ClientErrorEvent,
-  type ClientRequestEvent,
-  type ClientResponseEvent,
-  type ClientShowEvent,
-  type FeedChangeEvent,
-  type HttpAbortEvent,
-  type HttpHeldEvent,
-  type HttpRequestEvent,
-  type HttpResponseEvent,
-  type Lane,
-  type StreamCloseEvent,
-  type StreamOpenEvent,
-  type TraceEvent,
-  type WsCloseEvent,
-  type WsOpenEvent,
-} from '../lessons/trace-event.ts';
+import type { MissedUpdate } from '../lessons/missed-updates.ts';
+import { clientLabel, clientLane, type CheckEvent, type FeedChangeEvent, type HttpHeldEvent, type Lane, type TraceEvent } from '../lessons/trace-event.ts';
 import { describeMissedUpdate, formatStaleness, type HeldOutcome } from './timeline-format.ts';
+import { indexTrace, LOST_AFTER_MS, lowerBound, openAt, upperBound, type CheckRun, type ConnRecord, type ShowRecord, type TraceIndex } from './timeline-index.ts';
+
 
 /** A lane to draw, in display order. */
 export interface TimelineLaneSpec {
@@ -61,6 +44,22 @@ export interface TimelineLayoutInput {
    * @default 80
    */
   minTickSpacingPx?: number;
+  /** The trace's index when the caller keeps one (`indexTrace`), so a growing trace is not read again. */
+  index?: TraceIndex;
+  /**
+   * Which shapes to lay out:
+   * - `whole`: every shape visible in `[from, to]`, with ends far outside the window clamped near it;
+   * - `settled`: the shapes that no longer change as time passes (nothing reaches `now`), are at most
+   *   `maxSettledMs` long, are not lane bands and *start* in `[from, to)`: a time slice that can be
+   *   drawn once and kept, in unclamped x (from `from`), while later slices are added;
+   * - `live`: the others visible in `[from, to]`: what must be laid out again every frame.
+   * Slices and the live part together draw each shape once, though shapes close together merge
+   * only within one slice. Axis and aggregate counts come with `whole` and `live`.
+   * @default 'whole'
+   */
+  part?: 'whole' | 'settled' | 'live';
+  /** With `part`: a shape longer than this is live (a slice draws only what can reach the window from close by). */
+  maxSettledMs?: number;
 }
 
 /** A lane as drawn: its row index and whether it came from the trace rather than the lesson. */
@@ -201,6 +200,11 @@ export interface TimelineLayout {
   /** Time between axis ticks, ms. */
   stepMs: number;
   pxPerMs: number;
+  /**
+   * For `part: 'settled'`: the earliest `now` at which the slice would come out differently without
+   * any new event (a request in flight is drawn as lost from then on); Infinity when never.
+   */
+  expiresAt: number;
 }
 
 /** Axis steps, ms, smallest first. */
@@ -208,14 +212,8 @@ export const AXIS_STEPS_MS = [
   100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000,
 ] as const;
 
-/** A request or response with only one side that has waited this long is drawn as lost, not in flight. */
-export const LOST_AFTER_MS = 10_000;
-
 /** Shapes this far outside the window, px, are still produced (labels and arrowheads reach in). */
 export const WINDOW_MARGIN_PX = 60;
-
-/** Connections open at the same time on one lane get their own row, up to this many. */
-export const MAX_SLOTS = 3;
 
 /** Rows drawn at most before appended lanes fold into one, unless the input says otherwise. */
 export const MAX_LANES = 12;
@@ -230,27 +228,44 @@ export const LABEL_CHAR_PX = 7.5;
 const STALENESS_LOW_MS = 500;
 const STALENESS_HIGH_MS = 2_000;
 
-/** Computes the shapes of the events visible in `[from, to]`. */
+/** Computes the shapes of the events visible in `[from, to]` (or the part of them `input.part` asks for). */
 export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   const { from, now, width } = input;
   const to = input.to > from ? input.to : from + 1;
+  const part = input.part ?? 'whole';
+  const maxSettledMs = input.maxSettledMs ?? Infinity;
   const pxPerMs = Math.max(0, width) / (to - from);
-  const index = indexTrace(input.events, now);
+  const index = input.index && input.index.events === input.events ? input.index : indexTrace(input.events);
   const { rows: lanes, folded } = resolveLanes(input.lanes, index.laneOrder, input.maxLanes ?? MAX_LANES);
   const laneIndex = new Map(lanes.map((row) => [row.lane, row.index]));
   if (folded.size > 0) {
     // Every shape of a folded lane finds its row through laneIndex, so this is all it takes to draw them on the aggregate.
     const aggregate = lanes[lanes.length - 1]!;
     for (const name of folded) laneIndex.set(name, aggregate.index);
-    aggregate.aggregate = foldedActivity(folded, index, from, to, now);
+    if (part !== 'settled') aggregate.aggregate = foldedActivity(folded, index, from, to, now);
   }
-  const marginMs = pxPerMs > 0 ? WINDOW_MARGIN_PX / pxPerMs : 0;
+  // A slice owns the shapes that start in it, drawn whole wherever they end; a window draws a margin around it.
+  const marginMs = pxPerMs > 0 && part !== 'settled' ? WINDOW_MARGIN_PX / pxPerMs : 0;
   const lo = from - marginMs;
   const hi = to + marginMs;
   const x = (t: number) => (t - from) * pxPerMs;
   // Far-away ends would give huge coordinates; a bar's end outside the margin is never seen.
-  const clampX = (t: number) => Math.min(Math.max(x(t), -WINDOW_MARGIN_PX), width + WINDOW_MARGIN_PX);
+  const clampX = part === 'settled' ? x : (t: number) => Math.min(Math.max(x(t), -WINDOW_MARGIN_PX), width + WINDOW_MARGIN_PX);
   const visible = (start: number, end: number) => Math.min(start, end) <= hi && Math.max(start, end) >= lo;
+  let expiresAt = Infinity;
+  /**
+   * Whether this layout draws a shape spanning `start` to `end` (either order). `live`: it reaches
+   * `now` or changes with it, until `expires` when given; `band`: it tints a lane's whole height.
+   */
+  const draws = (start: number, end: number, live = false, { band = false, expires }: { band?: boolean; expires?: number } = {}): boolean => {
+    if (part === 'whole') return visible(start, end);
+    const first = Math.min(start, end);
+    const isLive = live || band || Math.abs(end - start) > maxSettledMs;
+    if (part === 'live') return isLive && visible(start, end);
+    if (first < from || first >= to) return false;
+    if (isLive && expires !== undefined) expiresAt = Math.min(expiresAt, expires);
+    return !isLive;
+  };
   const serverLane = laneIndex.get('server');
   const feedLane = laneIndex.get('feed');
 
@@ -264,6 +279,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
     axis: [],
     stepMs: 0,
     pxPerMs,
+    expiresAt,
   };
 
   // Shapes closer than MERGE_PX to a similar one are drawn as one, so the SVG stays small at any zoom.
@@ -288,23 +304,25 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   for (const item of missed) layoutStale(item);
   for (const record of index.conns) {
     if (record.first > hi || (!record.openToNow && record.end < lo)) continue;
+    // Short and closed: nothing live.
+    if (part === 'live' && !record.openToNow && record.cutAt === undefined && record.end - record.first <= maxSettledMs) continue;
     layoutConn(record);
   }
-  for (const show of index.shows) {
-    layoutShow(show);
-  }
-  layoutPoints();
+  for (const show of showsToLay()) layoutShow(show);
+  // Points are settled the moment they happen.
+  if (part !== 'live') layoutPoints();
   for (const item of missed) layoutMissed(item);
   // Newest first: when two verdicts' labels would overlap, the one just in keeps its label.
   for (let i = index.checks.length - 1; i >= 0; i--) layoutCheckMarks(index.checks[i]!);
-  layoutAxis();
+  if (part !== 'settled') layoutAxis();
+  layout.expiresAt = expiresAt;
   return layout;
 
   /** A check's run tints its client's lane from the start to the verdict (to now while it runs). */
   function layoutCheckRun({ start, verdict }: CheckRun): void {
     if (!start) return;
     const end = verdict?.t ?? now;
-    if (!visible(start.t, end)) return;
+    if (!draws(start.t, end, !verdict, { band: true })) return;
     addBar({
       kind: 'check-run',
       key: `check-run:${start.client}:${start.seq}`,
@@ -324,7 +342,8 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
 
   /** A flag where a check started and a labelled post at its verdict. */
   function layoutCheckMarks({ start, verdict }: CheckRun): void {
-    if (start && visible(start.t, start.t)) {
+    // The flag's label depends on where the verdict lands: live until there is one.
+    if (start && draws(start.t, start.t, !verdict)) {
       const label = 'check';
       const flag = addMarker({
         kind: 'check-start',
@@ -340,7 +359,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       // The verdict's post would cut through the flag's label.
       if (verdict && x(verdict.t) - x(start.t) < label.length * LABEL_CHAR_PX + 12) flag.labelVisible = false;
     }
-    if (verdict && visible(verdict.t, verdict.t)) {
+    if (verdict && draws(verdict.t, verdict.t)) {
       addMarker({
         kind: 'check',
         key: `check:${verdict.client}:${verdict.seq}`,
@@ -364,7 +383,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       const row = laneIndex.get(name);
       if (row === undefined) continue;
       for (const m of delivery.missed) {
-        if (!visible(m.changedAt, Math.max(m.missedAt, m.caughtUpAt ?? now))) continue;
+        if (part !== 'settled' && !visible(m.changedAt, Math.max(m.missedAt, m.caughtUpAt ?? now))) continue;
         const record = index.connsById.get(m.conn);
         const feed = index.feedByVersion.get(m.version);
         const label = lanes[row]!.lane === name ? lanes[row]!.label : defaultLaneLabel(name);
@@ -378,8 +397,8 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   /** The client's lane is tinted from the moment the version was made until the client showed it or something newer. */
   function layoutStale({ m, row, held, feed, note }: MissedOnLane): void {
     const end = m.caughtUpAt ?? now;
-    if (!visible(m.changedAt, end)) return;
     const open = m.caughtUpAt === undefined;
+    if (!draws(m.changedAt, end, open, { band: true })) return;
     addBar({
       kind: 'stale',
       key: `stale:${m.client}:${m.version}`,
@@ -402,7 +421,9 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
     const seqs = seqsOf(held, feed);
     const staleMs = (m.caughtUpAt ?? now) - m.changedAt;
     const timings = [{ label: 'stale for', ms: staleMs }];
-    if (feed && visible(m.changedAt, m.missedAt)) {
+    // Their tooltips count the stale time up to now until the client catches up.
+    const live = m.caughtUpAt === undefined;
+    if (feed && draws(m.changedAt, m.missedAt, live)) {
       addLink({
         kind: 'link',
         key: `missed-link:${m.client}:${m.version}`,
@@ -418,7 +439,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
         timings,
       });
     }
-    if (visible(m.missedAt, m.missedAt)) {
+    if (draws(m.missedAt, m.missedAt, live)) {
       addMarker({
         kind: 'missed',
         key: `missed:${m.client}:${m.version}`,
@@ -450,7 +471,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       if (r.clientRequest) {
         // Client clocks are corrected but not exact: never let an arrow point back in time.
         const start = Math.min(r.clientRequest.t, req.t);
-        if (visible(start, req.t)) {
+        if (draws(start, req.t)) {
           addArrow({
             kind: 'request',
             key: `request:${conn}`,
@@ -464,7 +485,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
             timings: [{ label: 'client → server', ms: req.t - start }],
           });
         }
-      } else if (visible(req.t, req.t)) {
+      } else if (draws(req.t, req.t)) {
         addArrow({
           kind: 'request',
           key: `request:${conn}`,
@@ -481,7 +502,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       const creq = r.clientRequest;
       const answered = r.clientResponse?.t ?? r.clientError?.t;
       const { end, state } = openEnd(creq.t, answered);
-      if (visible(creq.t, end)) {
+      if (draws(creq.t, end, state === 'in-flight', { expires: creq.t + LOST_AFTER_MS + 1 })) {
         const client = lane(creq.lane);
         addArrow({
           kind: 'request',
@@ -510,7 +531,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       const server = lane(res.lane);
       if (r.clientResponse) {
         const end = Math.max(r.clientResponse.t, res.t);
-        if (visible(res.t, end)) {
+        if (draws(res.t, end)) {
           addArrow({
             kind: 'response',
             key: `response:${conn}`,
@@ -530,7 +551,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
         const clientName = r.clientRequest?.lane ?? (r.client === undefined ? undefined : clientLane(r.client));
         const client = clientName === undefined ? undefined : laneIndex.get(clientName);
         if (client === undefined) {
-          if (visible(res.t, res.t)) {
+          if (draws(res.t, res.t)) {
             addArrow({
               kind: 'response',
               key: `response:${conn}`,
@@ -547,7 +568,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
           }
         } else {
           const { end, state } = openEnd(res.t, r.clientError?.t);
-          if (visible(res.t, end)) {
+          if (draws(res.t, end, state === 'in-flight', { expires: res.t + LOST_AFTER_MS + 1 })) {
             addArrow({
               kind: 'response',
               key: `response:${conn}`,
@@ -567,7 +588,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       }
     } else if (r.clientResponse) {
       const cres = r.clientResponse;
-      if (visible(cres.t, cres.t)) {
+      if (draws(cres.t, cres.t)) {
         const client = lane(cres.lane);
         addArrow({
           kind: 'response',
@@ -594,7 +615,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       const answered = Math.min(r.response?.t ?? Infinity, r.abort?.t ?? Infinity, r.streamOpen?.t ?? Infinity, r.wsOpen?.t ?? Infinity);
       const closed = answered !== Infinity;
       const end = closed ? answered : (r.cutAt ?? now);
-      if (visible(req.t, end)) {
+      if (draws(req.t, end, !closed && r.cutAt === undefined)) {
         const classes = ['hold'];
         if (r.held) classes.push('held');
         if (!closed) classes.push(r.cutAt === undefined ? 'open' : 'cut');
@@ -626,7 +647,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       const kind = connection.kind === 'stream-open' ? 'stream' : 'ws';
       const close = kind === 'stream' ? r.streamClose : r.wsClose;
       const end = close?.t ?? r.cutAt ?? now;
-      if (visible(connection.t, end)) {
+      if (draws(connection.t, end, !close && r.cutAt === undefined)) {
         const classes: string[] = [kind];
         if (!close) classes.push(r.cutAt === undefined ? 'open' : 'cut');
         if (r.streamClose) classes.push(`closed-by-${r.streamClose.by}`);
@@ -652,13 +673,37 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
     }
   }
 
+  /**
+   * The shows whose link or bar this layout may draw, in time order. A slice's start in it, so
+   * the show is in it or at most `maxSettledMs` after it; a window's link ends in it, and a bar
+   * that began before it is the last one before it on its lane.
+   */
+  function showsToLay(): readonly ShowRecord[] {
+    const { shows } = index;
+    if (part === 'whole') return shows;
+    if (part === 'settled') return shows.slice(lowerBound(shows, from, (s) => s.show.t), lowerBound(shows, to + maxSettledMs, (s) => s.show.t));
+    const start = lowerBound(shows, lo, (s) => s.show.t);
+    const before = new Set<ShowRecord>();
+    const lanesSeen = new Set<Lane>();
+    for (let i = start; i < shows.length; i++) {
+      const s = shows[i]!;
+      if (lanesSeen.has(s.show.lane)) continue;
+      lanesSeen.add(s.show.lane);
+      if (s.previous && s.previous.show.t < lo) before.add(s.previous);
+    }
+    for (const last of index.lastShowByLane.values()) if (last.show.t < lo) before.add(last);
+    return [...[...before].sort((a, b) => a.show.t - b.show.t), ...shows.slice(start)];
+  }
+
   function layoutShow(s: ShowRecord): void {
-    const { show, feed, next, outdatedAt } = s;
+    const { show, next } = s;
+    const feed = index.feedByVersion.get(show.version);
+    const outdatedAt = index.feedByVersion.get(show.version + 1)?.t;
     const client = lane(show.lane);
     const start = feed?.t ?? show.changedAt;
     // Join a change only to the show that first picked it up; later polls show it again, not anew.
     if (s.first && (feedLane !== undefined || feed)) {
-      if (visible(start, show.t)) {
+      if (draws(start, show.t)) {
         addLink({
           kind: 'link',
           key: `link:${show.seq}`,
@@ -675,7 +720,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       }
     }
     const end = next?.t ?? now;
-    if (visible(show.t, end)) {
+    if (draws(show.t, end, !next)) {
       const outdated = outdatedAt === undefined || outdatedAt >= end ? undefined : Math.max(outdatedAt, show.t);
       const timings: TimelineTiming[] = [{ label: 'on screen', ms: end - show.t }];
       if (outdated !== undefined) timings.push({ label: 'out of date', ms: end - outdated });
@@ -711,7 +756,9 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
       lastTick.set(group, tick);
       layout.ticks.push(tick);
     };
-    for (let i = lowerBound(points, lo, (event) => event.t); i < points.length && points[i]!.t <= hi; i++) {
+    // A slice owns `[from, to)`; a window draws its margins too.
+    const end = part === 'settled' ? lowerBound(points, to, (event) => event.t) : upperBound(points, hi, (event) => event.t);
+    for (let i = lowerBound(points, lo, (event) => event.t); i < end; i++) {
       const event = points[i]!;
       const px = x(event.t);
       switch (event.kind) {
@@ -951,47 +998,6 @@ export function defaultLaneLabel(lane: Lane): string {
   return lane.startsWith('client:') ? clientLabel(lane.slice('client:'.length)) : lane;
 }
 
-interface ConnRecord {
-  conn: string;
-  slot: number;
-  /** Earliest time of any of its events. */
-  first: number;
-  /** Latest time any of its shapes can reach, unless `openToNow`. */
-  end: number;
-  /** Something on the server side is still open, so its shapes reach `now`. */
-  openToNow: boolean;
-  client?: string;
-  clientRequest?: ClientRequestEvent;
-  request?: HttpRequestEvent;
-  held?: HttpHeldEvent;
-  response?: HttpResponseEvent;
-  abort?: HttpAbortEvent;
-  clientResponse?: ClientResponseEvent;
-  clientError?: ClientErrorEvent;
-  streamOpen?: StreamOpenEvent;
-  streamClose?: StreamCloseEvent;
-  wsOpen?: WsOpenEvent;
-  wsClose?: WsCloseEvent;
-  /** When a reload replaced the runner while the server side was still open. */
-  cutAt?: number;
-}
-
-interface ShowRecord {
-  show: ClientShowEvent;
-  /** The first show of this version on this lane. */
-  first: boolean;
-  feed?: FeedChangeEvent;
-  next?: ClientShowEvent;
-  /** When the version after the shown one was made. */
-  outdatedAt?: number;
-}
-
-/** One run of "Check my code" on a client's lane: its start and, once there is one, its verdict (either may be missing from a trimmed trace). */
-interface CheckRun {
-  start?: CheckEvent;
-  verdict?: CheckEvent;
-}
-
 /** A missed update on a drawn client lane, with the events its shapes draw and its tooltip sentence. */
 interface MissedOnLane {
   m: MissedUpdate;
@@ -1001,225 +1007,9 @@ interface MissedOnLane {
   note: string;
 }
 
-type PointEvent = Extract<TraceEvent, { kind: 'feed-change' | 'stream-chunk' | 'ws-frame' | 'reload' | 'error' | 'client-error' | 'client-show' | 'client-message' | 'client-stream' | 'client-socket' }>;
-
-interface TraceIndex {
-  length: number;
-  lastSeq: number | undefined;
-  laneOrder: Lane[];
-  /** The times of each lane's events, sorted, to count them in a window. */
-  timesByLane: Map<Lane, number[]>;
-  conns: ConnRecord[];
-  connsById: Map<string, ConnRecord>;
-  shows: ShowRecord[];
-  /** Point-like events sorted by `t`, for binary search on the window. */
-  points: PointEvent[];
-  feedByVersion: Map<number, FeedChangeEvent>;
-  /** Checks in the order they started. */
-  checks: CheckRun[];
-  /** Missed updates by client (their `staleMs` is as of the `now` the index was built at; the layout does not read it). */
-  deliveries: Map<string, ClientDelivery>;
-}
-
-// Live, the window moves every frame while the trace changes a few times a second: index once per trace.
-const indexCache = new WeakMap<readonly TraceEvent[], TraceIndex>();
-
-function indexTrace(events: readonly TraceEvent[], now: number): TraceIndex {
-  const cached = indexCache.get(events);
-  if (cached && cached.length === events.length && cached.lastSeq === events.at(-1)?.seq) return cached;
-
-  const laneOrder: Lane[] = [];
-  const timesByLane = new Map<Lane, number[]>();
-  const conns = new Map<string, ConnRecord>();
-  const openConns = new Set<ConnRecord>();
-  const feedByVersion = new Map<number, FeedChangeEvent>();
-  const lastShowByLane = new Map<Lane, ShowRecord>();
-  const shows: ShowRecord[] = [];
-  const points: PointEvent[] = [];
-  const socketClients = new Set<string>();
-  const checks: CheckRun[] = [];
-  const lastCheckByLane = new Map<Lane, CheckRun>();
-  let sorted = true;
-
-  const record = (conn: string): ConnRecord => {
-    let r = conns.get(conn);
-    if (!r) {
-      r = { conn, slot: 0, first: Infinity, end: -Infinity, openToNow: false };
-      conns.set(conn, r);
-    }
-    return r;
-  };
-  const point = (event: PointEvent) => {
-    if (points.length > 0 && points[points.length - 1]!.t > event.t) sorted = false;
-    points.push(event);
-  };
-
-  for (const event of events) {
-    const times = timesByLane.get(event.lane);
-    if (times) {
-      times.push(event.t);
-    } else {
-      timesByLane.set(event.lane, [event.t]);
-      laneOrder.push(event.lane);
-    }
-    const r = event.conn === undefined ? undefined : record(event.conn);
-    if (r) {
-      if (event.client !== undefined) r.client ??= event.client;
-      if (event.t < r.first) r.first = event.t;
-      if (event.t > r.end) r.end = event.t;
-    }
-    switch (event.kind) {
-      case 'feed-change':
-        feedByVersion.set(event.version, event);
-        point(event);
-        break;
-      case 'http-request':
-        r!.request ??= event;
-        openConns.add(r!);
-        break;
-      case 'http-held':
-        r!.held ??= event;
-        break;
-      case 'http-response':
-        r!.response ??= event;
-        if (!r!.streamOpen && !r!.wsOpen) openConns.delete(r!);
-        break;
-      case 'http-abort':
-        r!.abort ??= event;
-        openConns.delete(r!);
-        break;
-      case 'stream-open':
-        r!.streamOpen ??= event;
-        openConns.add(r!);
-        break;
-      case 'stream-chunk':
-        point(event);
-        break;
-      case 'stream-close':
-        r!.streamClose ??= event;
-        openConns.delete(r!);
-        break;
-      case 'ws-open':
-        r!.wsOpen ??= event;
-        openConns.add(r!);
-        break;
-      case 'ws-frame':
-        point(event);
-        break;
-      case 'ws-close':
-        r!.wsClose ??= event;
-        openConns.delete(r!);
-        break;
-      case 'reload':
-        // The old runner is gone: whatever it still held open ends here unless the trace says otherwise.
-        // (A new client.ts runs in the page: its clients close what they had open, and the trace says so.)
-        if (event.file === 'server.ts') {
-          for (const open of openConns) open.cutAt ??= event.t;
-          openConns.clear();
-        }
-        point(event);
-        break;
-      case 'error':
-        point(event);
-        break;
-      case 'check': {
-        // A verdict ends the run its lane has going; a start, or a verdict without one, begins a run.
-        const running = lastCheckByLane.get(event.lane);
-        if (event.phase !== 'start' && running && !running.verdict) {
-          running.verdict = event;
-        } else {
-          const run: CheckRun = event.phase === 'start' ? { start: event } : { verdict: event };
-          lastCheckByLane.set(event.lane, run);
-          checks.push(run);
-        }
-        break;
-      }
-      case 'client-request':
-        r!.clientRequest ??= event;
-        r!.client ??= event.client;
-        break;
-      case 'client-response':
-        r!.clientResponse ??= event;
-        break;
-      case 'client-error':
-        if (r) r.clientError ??= event;
-        point(event);
-        break;
-      case 'client-message':
-      case 'client-stream':
-        point(event);
-        break;
-      case 'client-socket':
-        // A socket's first connect is its bar; a new one after that is a reconnect; an unclean close is news.
-        if (event.state === 'connecting' ? socketClients.has(event.client) : event.state === 'closed' && event.wasClean === false) point(event);
-        socketClients.add(event.client);
-        break;
-      case 'client-show': {
-        const previous = lastShowByLane.get(event.lane);
-        const show: ShowRecord = { show: event, first: previous?.show.version !== event.version };
-        if (previous) previous.next = event;
-        lastShowByLane.set(event.lane, show);
-        shows.push(show);
-        point(event);
-        break;
-      }
-    }
-  }
-
-  for (const s of shows) {
-    s.feed = feedByVersion.get(s.show.version);
-    s.outdatedAt = feedByVersion.get(s.show.version + 1)?.t;
-  }
-  for (const r of conns.values()) settle(r);
-  assignSlots(conns.values());
-  // Client times are corrected by a measured offset, so they can land slightly out of order.
-  if (!sorted) points.sort((a, b) => a.t - b.t);
-  for (const times of timesByLane.values()) if (times.some((t, i) => i > 0 && t < times[i - 1]!)) times.sort((a, b) => a - b);
-
-  const index: TraceIndex = {
-    length: events.length,
-    lastSeq: events.at(-1)?.seq,
-    laneOrder,
-    timesByLane,
-    conns: [...conns.values()],
-    connsById: conns,
-    shows,
-    points,
-    feedByVersion,
-    checks,
-    deliveries: findMissedUpdates(events, now),
-  };
-  indexCache.set(events, index);
-  return index;
-}
-
-/** Works out how far a conn's shapes can reach, so a window can skip it without drawing it. */
-function settle(r: ConnRecord): void {
-  const cut = r.cutAt !== undefined;
-  if (cut) r.end = Math.max(r.end, r.cutAt!);
-  if (r.request && !r.response && !r.abort && !r.streamOpen && !r.wsOpen && !cut) r.openToNow = true;
-  if (r.streamOpen && !r.streamClose && !cut) r.openToNow = true;
-  if (r.wsOpen && !r.wsClose && !cut) r.openToNow = true;
-  if (r.clientRequest && !r.request && !r.clientResponse && !r.clientError) r.end = Math.max(r.end, r.clientRequest.t + LOST_AFTER_MS);
-  if (r.response && !r.clientResponse) r.end = Math.max(r.end, r.response.t + LOST_AFTER_MS);
-}
-
-function assignSlots(conns: Iterable<ConnRecord>): void {
-  const endsByLane = new Map<Lane, number[]>();
-  for (const r of conns) {
-    const opened = r.request ?? r.streamOpen ?? r.wsOpen;
-    if (!opened) continue;
-    const connection = r.streamOpen ?? r.wsOpen;
-    const closed = connection ? (r.streamClose ?? r.wsClose) : (r.response ?? r.abort);
-    const end = closed?.t ?? r.cutAt ?? Infinity;
-    let ends = endsByLane.get(opened.lane);
-    if (!ends) endsByLane.set(opened.lane, (ends = []));
-    let slot = ends.findIndex((busyUntil) => busyUntil <= opened.t);
-    if (slot === -1 && ends.length < MAX_SLOTS) slot = ends.length;
-    if (slot === -1) slot = ends.indexOf(Math.min(...ends));
-    ends[slot] = end;
-    r.slot = slot;
-  }
+/** The rows a layout of this trace draws (without the aggregate row's counts). */
+export function timelineLanes(index: TraceIndex, listed: readonly TimelineLaneSpec[], maxLanes = MAX_LANES): TimelineLane[] {
+  return resolveLanes(listed, index.laneOrder, maxLanes).rows;
 }
 
 /**
@@ -1256,25 +1046,6 @@ function foldedActivity(folded: ReadonlySet<Lane>, index: TraceIndex, from: numb
     events += lowerBound(times, to, (t) => t) - lowerBound(times, from, (t) => t);
   }
   return { lanes: folded.size, open, events };
-}
-
-/** Whether a conn is open at `now`: held, streaming or a socket on the server, or a request or its answer still on the way. */
-function openAt(r: ConnRecord, now: number): boolean {
-  if (r.openToNow) return true;
-  const sent = r.request ? r.response : r.clientRequest;
-  return sent !== undefined && !r.clientResponse && !r.clientError && now - sent.t <= LOST_AFTER_MS;
-}
-
-/** The first index whose time is at least `t`, in items sorted by time. */
-function lowerBound<T>(items: readonly T[], t: number, timeOf: (item: T) => number): number {
-  let low = 0;
-  let high = items.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (timeOf(items[mid]!) < t) low = mid + 1;
-    else high = mid;
-  }
-  return low;
 }
 
 function seqsOf(...events: (TraceEvent | undefined)[]): number[] {

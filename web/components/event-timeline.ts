@@ -1,15 +1,16 @@
 import { LitElement, css, html, nothing, svg, type PropertyValues, type SVGTemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { SourceLocation, TraceEvent } from '../../lessons/trace-event.ts';
 import { TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import { theme } from '../theme.ts';
 import { download, snapshotSvg, svgToPng } from '../timeline-export.ts';
-import { describeEvent, formatDuration, requestsByConn, summarizeEvent, type RequestContext } from '../timeline-format.ts';
+import { describeEvent, formatDuration, summarizeEvent } from '../timeline-format.ts';
+import { indexTrace, type TraceIndex } from '../timeline-index.ts';
 import {
   findEventBySeq,
   LABEL_CHAR_PX,
-  layoutTimeline,
   MAX_LANES,
   type TimelineArrow,
   type TimelineBar,
@@ -21,6 +22,7 @@ import {
   type TimelineShape,
   type TimelineTick,
 } from '../timeline-layout.ts';
+import { createTimelineSlicer, SLICE_PX, type TimelineSlice, type TimelineView } from '../timeline-slices.ts';
 
 /** Height of one lane, px. */
 export const LANE_HEIGHT = 56;
@@ -35,6 +37,13 @@ const MIN_WINDOW_MS = WINDOW_STEPS_MS[0];
 const MAX_WINDOW_MS = WINDOW_STEPS_MS[WINDOW_STEPS_MS.length - 1];
 const DRAG_THRESHOLD_PX = 3;
 const SLOT_OFFSETS = [0, -13, 13];
+const SVG_NS = 'http://www.w3.org/2000/svg';
+/** How far past now what is still open is drawn while live (cut at the right edge, which is now), ms: the live part is laid out again this often at least. */
+const LOOKAHEAD_MS = 250;
+/** Live, new events wait this long after the last ones were drawn, ms: two frames at 60 Hz. */
+const MIN_DRAW_INTERVAL_MS = 30;
+/** Length of one scrolling animation, ms (a new one takes over halfway). */
+const SCROLL_ANIMATION_MS = 60_000;
 const TOOLTIP_WIDTH = 340;
 const MAX_SCALE = 3;
 
@@ -97,6 +106,33 @@ export class EventTimeline extends LitElement {
         font-family: var(--wb-font);
         font-size: 13px;
       }
+      /* No \`opacity\` on shapes: each would be an effect of its own for the compositor to sort out every frame. */
+      /* The plot area: layers over the lanes. Slices ride a track that scrolling moves as one composited layer. */
+      .plot-area {
+        position: absolute;
+        top: 0;
+        overflow: hidden;
+      }
+      .track {
+        position: absolute;
+        left: 0;
+        top: 0;
+        will-change: transform;
+      }
+      .layer {
+        position: absolute;
+        left: 0;
+        top: 0;
+        overflow: visible;
+        pointer-events: none;
+      }
+      .layer .shape {
+        pointer-events: visiblePainted;
+      }
+      /* Layers of their own, so drawing them again does not draw the slices under or over them again. */
+      .layer {
+        will-change: transform;
+      }
       .lane-bg {
         fill: var(--wb-bg);
       }
@@ -135,7 +171,7 @@ export class EventTimeline extends LitElement {
       .now-line {
         stroke: var(--wb-accent);
         stroke-width: 1.5;
-        opacity: 0.7;
+        stroke-opacity: 0.7;
       }
       .shape text {
         fill: var(--wb-text);
@@ -193,7 +229,7 @@ export class EventTimeline extends LitElement {
       }
       .lost .body,
       .unanswered .body {
-        opacity: 0.6;
+        stroke-opacity: 0.6;
       }
       .head-request {
         fill: var(--wb-client);
@@ -211,21 +247,33 @@ export class EventTimeline extends LitElement {
         fill: var(--wb-error);
       }
 
+      /*
+       * Shapes filled without an outline take the pointer with a transparent stroke instead of a
+       * hit element of their own: the most numerous shapes are one element each, not two.
+       */
       .bar .body {
-        stroke: none;
+        stroke: transparent;
+        stroke-width: 4px;
+      }
+      .tick .body,
+      .feed-change .body,
+      .marker.error .body {
+        stroke: transparent;
+        stroke-width: 10px;
+        stroke-linejoin: round;
       }
       .hold .body {
         fill: var(--wb-server);
-        opacity: 0.45;
+        fill-opacity: 0.45;
       }
       .hold.held .body {
         fill: var(--wb-held);
-        opacity: 0.85;
+        fill-opacity: 0.85;
       }
       .hold.aborted .body,
       .hold.cut .body {
         fill: var(--wb-error);
-        opacity: 0.6;
+        fill-opacity: 0.6;
       }
       .hold.open .body,
       .stream.open .body,
@@ -234,17 +282,17 @@ export class EventTimeline extends LitElement {
       }
       .stream .body {
         fill: var(--wb-stream);
-        opacity: 0.5;
+        fill-opacity: 0.5;
       }
       .ws .body {
         fill: var(--wb-accent);
-        opacity: 0.45;
+        fill-opacity: 0.45;
       }
       .bar.client-side .body {
-        opacity: 0.3;
+        fill-opacity: 0.3;
       }
       .showing .body {
-        opacity: 0.5;
+        fill-opacity: 0.5;
       }
       .showing.staleness-low .body {
         fill: var(--wb-server);
@@ -303,7 +351,7 @@ export class EventTimeline extends LitElement {
         stroke: var(--wb-feed);
         stroke-width: 1.5px;
         stroke-dasharray: 6 4;
-        opacity: 0.8;
+        stroke-opacity: 0.8;
       }
       .link text {
         fill: var(--wb-feed);
@@ -336,7 +384,7 @@ export class EventTimeline extends LitElement {
       }
       .stale .edge {
         fill: var(--wb-error);
-        opacity: 0.85;
+        fill-opacity: 0.85;
       }
       .stale.open .body {
         stroke-dasharray: 6 4;
@@ -399,7 +447,7 @@ export class EventTimeline extends LitElement {
       }
       @keyframes pulse {
         50% {
-          opacity: 0.95;
+          fill-opacity: 0.95;
         }
       }
       @media (prefers-reduced-motion: reduce) {
@@ -506,8 +554,13 @@ export class EventTimeline extends LitElement {
   @state() private _pinned?: Anchor;
   @state() private _dragging = false;
 
-  private _layout?: TimelineLayout;
-  private _requests = new Map<string, RequestContext>();
+  private _index?: TraceIndex;
+  /** When new events were last laid out (performance.now()). */
+  private _drawnAt = -Infinity;
+  /** The animation scrolling the track while live: where it started (px, timeline ms) and its speed (px/ms). */
+  private _scrolling?: { animation: Animation; x: number; startTime: number; pxPerMs: number; until: number };
+  private readonly _slicer = createTimelineSlicer();
+  private _view?: TimelineView;
   private _frame?: number;
   /** Updates held for the next frame of the live loop. */
   private _waitingForFrame: (() => void)[] = [];
@@ -519,7 +572,11 @@ export class EventTimeline extends LitElement {
   private readonly _overListener = { handleEvent: (e: Event) => this._onOver(e), capture: true };
   private readonly _outListener = { handleEvent: (e: Event) => this._onOut(e), capture: true };
   private readonly _clickListener = { handleEvent: (e: Event) => this._onClick(e), capture: true };
-  private readonly _wheelListener = { handleEvent: (e: WheelEvent) => this._onWheel(e), passive: false };
+  // On the window, not the plot: Chrome records a blocking wheel handler's region for every shape under it, and sorts them all out again each frame something changes.
+  private readonly _wheelListener = (e: WheelEvent) => {
+    const plot = this.renderRoot.querySelector('.plot');
+    if (plot && e.composedPath().includes(plot)) this._onWheel(e);
+  };
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -530,12 +587,16 @@ export class EventTimeline extends LitElement {
       });
       this._resizeObserver.observe(this);
     }
+    window.addEventListener('wheel', this._wheelListener, { passive: false });
     this._syncLoop();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this._resizeObserver?.disconnect();
+    window.removeEventListener('wheel', this._wheelListener);
+    this._scrolling?.animation.cancel();
+    this._scrolling = undefined;
     this._stopLoop();
   }
 
@@ -548,7 +609,6 @@ export class EventTimeline extends LitElement {
     if (changed.has('paused') && this.paused !== this._paused) this._setPaused(this.paused);
     if (changed.has('windowMs')) this._windowMs = clampWindow(this.windowMs);
     if (changed.has('events')) {
-      this._requests = requestsByConn(this.events);
       // A cleared or replaced trace drops what was hovered or pinned (silently: the user did nothing).
       if (this._pinned && !findEventBySeq(this.events, this._pinned.seq)) this._pinned = undefined;
       if (this._hovered && !findEventBySeq(this.events, this._hovered.seq)) this._hovered = undefined;
@@ -556,8 +616,15 @@ export class EventTimeline extends LitElement {
     if (this._hostWidth === 0 && this.isConnected) this._hostWidth = this.clientWidth;
     const now = this._now();
     const to = this._paused ? this._to : now;
-    this._layout = layoutTimeline({
-      events: this.events,
+    // Live, new events are drawn at most every other frame: each drawing costs the page in proportion to all it shows.
+    const frameTime = performance.now();
+    let index = this._index;
+    if (!index || (index.events !== this.events && (this._frame === undefined || frameTime - this._drawnAt >= MIN_DRAW_INTERVAL_MS))) {
+      index = this._index = indexTrace(this.events, index);
+      this._drawnAt = frameTime;
+    }
+    this._view = this._slicer.view({
+      index,
       lanes: this.lanes,
       from: to - this._windowMs,
       to,
@@ -565,6 +632,7 @@ export class EventTimeline extends LitElement {
       width: this._plotWidth(),
       origin: this.origin ?? this.events[0]?.t ?? to - this._windowMs,
       maxLanes: this.maxLanes,
+      lookaheadMs: this._paused ? 0 : LOOKAHEAD_MS,
     });
   }
 
@@ -579,17 +647,55 @@ export class EventTimeline extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('scale')) this.style.setProperty('--timeline-scale', String(this._scale()));
+    this._syncScroll();
     this._syncLoop();
   }
 
+  /**
+   * Moves the track to the window. Live, a linear animation scrolls it on the compositor, so a frame
+   * without new events costs the page nothing; it is started again only when it drifts from the
+   * window (a new zoom, width or epoch) or runs out. Paused or replaying, the track is set where it is.
+   */
+  private _syncScroll(): void {
+    const track = this.renderRoot.querySelector<HTMLElement>('.track');
+    const view = this._view;
+    if (!track || !view) return;
+    const scale = this._scale();
+    const x = -view.scrollX * scale;
+    const scrolling = this._scrolling;
+    if (this._paused || this.clock || typeof track.animate !== 'function') {
+      scrolling?.animation.cancel();
+      this._scrolling = undefined;
+      track.style.transform = `translateX(${px(x)}px)`;
+      return;
+    }
+    const time = Number(document.timeline.currentTime ?? performance.now());
+    const pxPerMs = view.pxPerMs * scale;
+    if (scrolling && scrolling.pxPerMs === pxPerMs && time < scrolling.until && Math.abs(scrolling.x - pxPerMs * (time - scrolling.startTime) - x) < 4) return;
+    (window as any).__anims = ((window as any).__anims ?? 0) + 1;
+    scrolling?.animation.cancel();
+    const animation = track.animate([{ transform: `translateX(${x}px)` }, { transform: `translateX(${x - pxPerMs * SCROLL_ANIMATION_MS}px)` }], {
+      duration: SCROLL_ANIMATION_MS,
+      easing: 'linear',
+      fill: 'forwards',
+    });
+    // From this frame's time, not from when the compositor gets it: it is where the window is now.
+    animation.startTime = time;
+    this._scrolling = { animation, x, startTime: time, pxPerMs, until: time + SCROLL_ANIMATION_MS / 2 };
+  }
+
   override render() {
-    const layout = this._layout!;
+    const view = this._view!;
+    const { live } = view;
     const plotWidth = this._plotWidth();
-    const lanesHeight = layout.lanes.length * LANE_HEIGHT;
+    const lanesHeight = view.lanes.length * LANE_HEIGHT;
     const height = lanesHeight + AXIS_HEIGHT;
     const width = LABEL_WIDTH + plotWidth;
     const scale = this._scale();
     const now = this._paused ? undefined : plotWidth;
+    const bands = live.layout.bars.filter(isLaneBand);
+    const hovered = this._hovered?.key;
+    const pinned = this._pinned?.key;
     return html`
       <div class="toolbar" part="toolbar">
         <button class="live-toggle" title=${this._paused ? 'Follow the live edge again' : 'Stop scrolling to inspect'} @click=${this._toggleLive}>
@@ -614,54 +720,89 @@ export class EventTimeline extends LitElement {
         <button class="export-svg" title="Download the timeline as SVG" @click=${() => this._export('svg')}>SVG</button>
         <button class="export-png" title="Download the timeline as PNG" @click=${() => this._export('png')}>PNG</button>
       </div>
-      <div class="plot ${this._paused ? 'paused' : ''} ${this._dragging ? 'dragging' : ''}" @wheel=${this._wheelListener}>
+      <div
+        class="plot ${this._paused ? 'paused' : ''} ${this._dragging ? 'dragging' : ''}"
+        @mouseover=${this._overListener}
+        @mouseenter=${this._overListener}
+        @pointerover=${this._overListener}
+        @pointerenter=${this._overListener}
+        @mouseout=${this._outListener}
+        @mouseleave=${this._outListener}
+        @pointerout=${this._outListener}
+        @pointerleave=${this._outListener}
+        @click=${this._clickListener}
+        @pointerdown=${this._onPointerDown}
+        @pointermove=${this._onPointerMove}
+        @pointerup=${this._onPointerUp}
+        @pointercancel=${this._onPointerUp}
+      >
         <svg
           width=${width * scale}
           height=${height * scale}
           viewBox="0 0 ${width} ${height}"
           role="img"
           aria-label="Timeline of ${this.events.length} trace events over the last ${formatDuration(this._windowMs)}; the table view lists them as text"
-          @mouseover=${this._overListener}
-          @mouseenter=${this._overListener}
-          @pointerover=${this._overListener}
-          @pointerenter=${this._overListener}
-          @mouseout=${this._outListener}
-          @mouseleave=${this._outListener}
-          @pointerout=${this._outListener}
-          @pointerleave=${this._outListener}
-          @click=${this._clickListener}
-          @pointerdown=${this._onPointerDown}
-          @pointermove=${this._onPointerMove}
-          @pointerup=${this._onPointerUp}
-          @pointercancel=${this._onPointerUp}
         >
           ${this._renderDefs()}
-          ${layout.lanes.map(
+          ${view.lanes.map(
             (lane) =>
               svg`<rect class="lane-bg ${lane.index % 2 ? 'odd' : 'even'} ${lane.aggregate ? 'aggregate' : ''}" x="0" y=${lane.index * LANE_HEIGHT} width=${width} height=${LANE_HEIGHT}></rect>`,
           )}
-          <svg class="plot-area" x=${LABEL_WIDTH} y="0" width=${plotWidth} height=${height} overflow="hidden">
-            ${repeat(
-              layout.axis,
-              (tick) => tick.key,
-              (tick) => svg`<g class="axis-tick">
-                <line class="grid" x1=${px(tick.x)} x2=${px(tick.x)} y1="0" y2=${lanesHeight + 6}></line>
-                <text class="axis-label" x=${px(tick.x)} y=${lanesHeight + 21} text-anchor=${textAnchor(tick.x, plotWidth)}>${tick.label}</text>
-              </g>`,
-            )}
-            ${repeat(layout.bars, (s) => s.key, (s) => this._renderBar(s))}
-            ${repeat(layout.links, (s) => s.key, (s) => this._renderLink(s))}
-            ${repeat(layout.arrows, (s) => s.key, (s) => this._renderArrow(s))}
-            ${repeat(layout.ticks, (s) => s.key, (s) => this._renderTick(s))}
-            ${repeat(layout.markers, (s) => s.key, (s) => this._renderMarker(s, lanesHeight))}
-            ${now === undefined ? nothing : svg`<line class="now-line" x1=${px(now - 1)} x2=${px(now - 1)} y1="0" y2=${lanesHeight}></line>`}
-          </svg>
           <line class="grid" x1=${LABEL_WIDTH - 0.5} x2=${LABEL_WIDTH - 0.5} y1="0" y2=${lanesHeight}></line>
-          ${layout.lanes.map((lane) => this._renderLaneLabel(lane))}
+          ${view.lanes.map((lane) => this._renderLaneLabel(lane))}
         </svg>
-        ${this._renderTooltip(layout, plotWidth)}
+        <div class="plot-area" style="left: ${LABEL_WIDTH * scale}px; width: ${plotWidth * scale}px; height: ${height * scale}px">
+          <div class="track">
+            <svg class="layer under" style="left: ${px(live.x * scale)}px" data-x=${live.x} width=${plotWidth * scale} height=${height * scale}>
+              <g transform="scale(${scale})">
+                ${repeat(
+                  live.layout.axis,
+                  (tick) => tick.key,
+                  (tick) => svg`<g class="axis-tick">
+                    <line class="grid" x1=${px(tick.x)} x2=${px(tick.x)} y1="0" y2=${lanesHeight + 6}></line>
+                    <text class="axis-label" x=${px(tick.x)} y=${lanesHeight + 21} text-anchor="middle">${tick.label}</text>
+                  </g>`,
+                )}
+                ${repeat(bands, (s) => s.key, (s) => this._renderBar(s))}
+              </g>
+            </svg>
+            ${repeat(
+              view.slices,
+              (slice) => slice.key,
+              (slice) =>
+                guard([slice.layout, scale, lanesHeight, sliceHas(slice, hovered), sliceHas(slice, pinned)], () =>
+                  this._renderSlice(slice, scale, height, lanesHeight),
+                ),
+            )}
+            <svg class="layer live" style="left: ${px(live.x * scale)}px" data-x=${live.x} width=${plotWidth * scale} height=${height * scale}>
+              <g transform="scale(${scale})">${this._renderShapes(live.layout, lanesHeight, (bar) => !isLaneBand(bar))}</g>
+            </svg>
+          </div>
+          ${now === undefined
+            ? nothing
+            : svg`<svg class="layer" width=${plotWidth * scale} height=${height * scale}>
+                <line class="now-line" x1=${px((now - 1) * scale)} x2=${px((now - 1) * scale)} y1="0" y2=${lanesHeight * scale}></line>
+              </svg>`}
+        </div>
+        ${this._renderTooltip(view, plotWidth)}
       </div>
     `;
+  }
+
+  /** One slice: an svg at its place on the track, drawing beyond its edges (its shapes only start in it). */
+  private _renderSlice(slice: TimelineSlice, scale: number, height: number, lanesHeight: number): SVGTemplateResult {
+    return svg`<svg class="layer slice" style="left: ${px(slice.x * scale)}px" data-x=${slice.x} width=${SLICE_PX * scale} height=${height * scale}>
+      <g transform="scale(${scale})">${this._renderShapes(slice.layout, lanesHeight)}</g>
+    </svg>`;
+  }
+
+  /** A layout's shapes in paint order: bars, links, arrows, ticks, markers. */
+  private _renderShapes(layout: TimelineLayout, lanesHeight: number, barFilter?: (bar: TimelineBar) => boolean) {
+    return svg`${repeat(barFilter ? layout.bars.filter(barFilter) : layout.bars, (s) => s.key, (s) => this._renderBar(s))}
+      ${repeat(layout.links, (s) => s.key, (s) => this._renderLink(s))}
+      ${repeat(layout.arrows, (s) => s.key, (s) => this._renderArrow(s))}
+      ${repeat(layout.ticks, (s) => s.key, (s) => this._renderTick(s))}
+      ${repeat(layout.markers, (s) => s.key, (s) => this._renderMarker(s, lanesHeight))}`;
   }
 
   private _renderLaneLabel(lane: TimelineLane): SVGTemplateResult {
@@ -751,7 +892,6 @@ export class EventTimeline extends LitElement {
     const [y, h] = b.kind === 'showing' ? [center + 13, 9] : [center + (SLOT_OFFSETS[b.slot] ?? 0) - 4, 8];
     const w = Math.max(2, b.x2 - b.x1);
     return svg`<g class=${cls} data-seq=${b.seqs[0]!} data-key=${b.key}>
-      <rect class="hit" x=${px(b.x1)} y=${px(y - 2)} width=${px(w)} height=${h + 4}></rect>
       <rect class="body" x=${px(b.x1)} y=${px(y)} width=${px(w)} height=${h} rx="2"></rect>
       ${b.xOutdated === undefined
         ? nothing
@@ -778,7 +918,6 @@ export class EventTimeline extends LitElement {
     const sign = t.direction === 'in' ? -1 : 1;
     const d = `M${px(t.x - 4)},${px(y + sign * 5)} L${px(t.x)},${px(y + sign * 12)} L${px(t.x + 4)},${px(y + sign * 5)} z`;
     return svg`<g class=${cls} data-seq=${t.seqs[0]!} data-key=${t.key}>
-      <rect class="hit" x=${px(t.x - 5)} y=${px(y - 13)} width="10" height="26"></rect>
       <path class="body" d=${d}></path>
     </g>`;
   }
@@ -809,7 +948,6 @@ export class EventTimeline extends LitElement {
         </g>`;
       case 'error':
         return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key}>
-          <circle class="hit" cx=${px(m.x)} cy=${px(y)} r="11"></circle>
           <path class="body" d="M${px(m.x)},${px(y - 8)} L${px(m.x + 8)},${px(y + 7)} L${px(m.x - 8)},${px(y + 7)} z"></path>
           ${m.labelVisible && m.label ? svg`<text x=${px(m.x + 11)} y=${px(y + 5)}>${truncate(m.label, 40)}</text>` : nothing}
         </g>`;
@@ -821,7 +959,6 @@ export class EventTimeline extends LitElement {
         </g>`;
       case 'feed-change':
         return svg`<g class=${cls} data-seq=${attrs.seq} data-key=${attrs.key} data-version=${attrs.version}>
-          <circle class="hit" cx=${px(m.x)} cy=${px(y)} r="11"></circle>
           <circle class="body" cx=${px(m.x)} cy=${px(y)} r="6"></circle>
           ${m.labelVisible ? svg`<text x=${px(m.x + 9)} y=${px(y + 5)}>${m.label}</text>` : nothing}
         </g>`;
@@ -862,16 +999,17 @@ export class EventTimeline extends LitElement {
     }
   }
 
-  private _renderTooltip(layout: TimelineLayout, plotWidth: number) {
+  private _renderTooltip(view: TimelineView, plotWidth: number) {
     // A shape that scrolled out of the window takes its tooltip with it (a pinned one comes back with it).
-    const hovered = this._hovered && findShape(layout, this._hovered.key);
-    const pinned = !hovered && this._pinned ? findShape(layout, this._pinned.key) : undefined;
-    const shape = hovered ?? pinned;
+    const hovered = this._hovered && findShape(view, this._hovered.key);
+    const pinned = !hovered && this._pinned ? findShape(view, this._pinned.key) : undefined;
+    const found = hovered ?? pinned;
     const anchor = hovered ? this._hovered : this._pinned;
-    if (!shape || !anchor) return nothing;
+    if (!found || !anchor) return nothing;
+    const { shape } = found;
     const event = findEventBySeq(this.events, anchor.seq);
     if (!event) return nothing;
-    const [ax, ay] = anchorPoint(shape, plotWidth);
+    const [ax, ay] = anchorPoint(shape, found.dx, plotWidth);
     const scale = this._scale();
     // The tooltip is HTML over the scaled svg: screen px.
     const left = (LABEL_WIDTH + ax) * scale;
@@ -879,7 +1017,7 @@ export class EventTimeline extends LitElement {
     const tooltipWidth = TOOLTIP_WIDTH * scale;
     const flip = left + 14 + tooltipWidth > this._hostWidth && left - 14 - tooltipWidth > 0;
     // Below the middle lane the tooltip opens upwards, so it stays over the timeline.
-    const above = ay > (layout.lanes.length * LANE_HEIGHT) / 2;
+    const above = ay > (view.lanes.length * LANE_HEIGHT) / 2;
     // Hovering gives the essentials; pinning adds the headers (a tall tooltip would leave the timeline).
     const rows = describeEvent(event, { headers: !!pinned });
     for (const timing of shape.timings ?? []) rows.push({ label: timing.label, value: formatDuration(timing.ms) });
@@ -889,11 +1027,17 @@ export class EventTimeline extends LitElement {
       role="tooltip"
       style="left: ${flip ? left - 14 : left + 14}px; top: ${above ? top - 12 : top + 12}px"
     >
-      <div class="title">${summarizeEvent(event, event.conn === undefined ? undefined : this._requests.get(event.conn))}</div>
+      <div class="title">${summarizeEvent(event, this._requestOf(event.conn))}</div>
       ${shape.note === undefined ? nothing : html`<p class="note">${shape.note}</p>`}
       <dl>${rows.map((row) => html`<dt>${row.label}</dt><dd>${row.value}</dd>`)}</dl>
       <div class="pin-hint">${pinned ? 'Pinned · click empty space to unpin' : 'Click to pin (and see the headers)'}</div>
     </div>`;
+  }
+
+  /** The method and URL of a conn's request, for a tooltip's title. */
+  private _requestOf(conn: string | undefined): { method: string; url: string } | undefined {
+    const record = conn === undefined ? undefined : this._index?.connsById.get(conn);
+    return record?.request ?? record?.clientRequest;
   }
 
   /** Width of the plot area in logical px: the svg is drawn `scale` times bigger. */
@@ -939,8 +1083,8 @@ export class EventTimeline extends LitElement {
 
   /** The first lesson code location among the events a shape draws. */
   private _sourceOf(anchor: Anchor): SourceLocation | undefined {
-    const shape = this._layout && findShape(this._layout, anchor.key);
-    for (const seq of shape?.seqs ?? [anchor.seq]) {
+    const found = this._view && findShape(this._view, anchor.key);
+    for (const seq of found?.shape.seqs ?? [anchor.seq]) {
       const source = findEventBySeq(this.events, seq)?.source;
       if (source) return source;
     }
@@ -1041,11 +1185,37 @@ export class EventTimeline extends LitElement {
 
   /** Downloads what is shown, at its logical size (a PNG at twice that). */
   private async _export(format: 'svg' | 'png'): Promise<void> {
-    const element = this.renderRoot.querySelector<SVGSVGElement>('.plot > svg')!;
+    const element = this._composeSvg();
     const text = snapshotSvg(element, this, `Timeline of ${this.events.length} trace events over ${formatDuration(this._windowMs)}`);
     const { width, height } = element.viewBox.baseVal;
     const blob = format === 'svg' ? new Blob([text], { type: 'image/svg+xml' }) : await svgToPng(text, width, height);
     download(blob, `${this.exportName}.${format}`);
+  }
+
+  /**
+   * What is shown as one svg at its logical size: the lanes and labels, and over the plot area its
+   * layers in paint order, each slice moved to where it shows.
+   */
+  private _composeSvg(): SVGSVGElement {
+    const root = this.renderRoot;
+    const frame = root.querySelector<SVGSVGElement>('.plot > svg')!;
+    const composed = frame.cloneNode(true) as SVGSVGElement;
+    const { width, height } = frame.viewBox.baseVal;
+    const area = document.createElementNS(SVG_NS, 'svg');
+    for (const [name, value] of Object.entries({ class: 'plot-area', x: LABEL_WIDTH, y: 0, width: width - LABEL_WIDTH, height, overflow: 'hidden' })) {
+      area.setAttribute(name, String(value));
+    }
+    const scrollX = this._view?.scrollX ?? 0;
+    for (const layer of root.querySelectorAll<SVGSVGElement>('.plot-area svg.layer')) {
+      // Each layer draws its shapes in a `scale()` group: the file takes them at logical size.
+      const group = document.createElementNS(SVG_NS, 'g');
+      const left = layer.classList.contains('slice') ? Number(layer.dataset['x'] ?? 0) - scrollX : 0;
+      if (left !== 0) group.setAttribute('transform', `translate(${px(left)},0)`);
+      for (const child of layer.firstElementChild?.childNodes ?? []) group.append(child.cloneNode(true));
+      area.append(group);
+    }
+    composed.append(area);
+    return composed;
   }
 
   private _syncLoop(): void {
@@ -1078,11 +1248,6 @@ function clampWindow(ms: number): number {
   return Number.isFinite(ms) ? Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, ms)) : 20_000;
 }
 
-function textAnchor(x: number, width: number): 'start' | 'middle' | 'end' {
-  if (x > width - 32) return 'end';
-  return x < 32 ? 'start' : 'middle';
-}
-
 function laneCenter(index: number): number {
   return index * LANE_HEIGHT + LANE_HEIGHT / 2;
 }
@@ -1099,16 +1264,50 @@ function arrowHead(a: TimelineArrow): string {
   return 'head-response';
 }
 
-function findShape(layout: TimelineLayout, key: string): TimelineShape | undefined {
+function isLaneBand(bar: TimelineBar): boolean {
+  return bar.kind === 'stale' || bar.kind === 'check-run';
+}
+
+/** The keys of a layout's shapes, made once per layout. */
+const keysOfLayout = new WeakMap<TimelineLayout, Set<string>>();
+
+function shapeKeys(layout: TimelineLayout): Set<string> {
+  let keys = keysOfLayout.get(layout);
+  if (!keys) {
+    keys = new Set();
+    for (const group of [layout.markers, layout.arrows, layout.ticks, layout.links, layout.bars] as const) {
+      for (const shape of group as readonly TimelineShape[]) keys.add(shape.key);
+    }
+    keysOfLayout.set(layout, keys);
+  }
+  return keys;
+}
+
+/** `key` when the slice draws that shape: a slice is drawn again only when its hovered or pinned shape changes. */
+function sliceHas(slice: TimelineSlice, key: string | undefined): string | undefined {
+  return key !== undefined && shapeKeys(slice.layout).has(key) ? key : undefined;
+}
+
+function findInLayout(layout: TimelineLayout, key: string): TimelineShape | undefined {
+  if (!shapeKeys(layout).has(key)) return undefined;
   for (const group of [layout.markers, layout.arrows, layout.ticks, layout.links, layout.bars] as const) {
     for (const shape of group as readonly TimelineShape[]) if (shape.key === key) return shape;
   }
   return undefined;
 }
 
+/** A shape on screen by key, with what to add to its x to get plot coordinates (a slice's shapes are from its own left edge). */
+function findShape(view: TimelineView, key: string): { shape: TimelineShape; dx: number } | undefined {
+  for (const slice of [view.live, ...view.slices]) {
+    const shape = findInLayout(slice.layout, key);
+    if (shape) return { shape, dx: slice.x - view.scrollX };
+  }
+  return undefined;
+}
+
 /** Where the tooltip of a shape points, in plot coordinates. */
-function anchorPoint(shape: TimelineShape, plotWidth: number): [number, number] {
-  const clamp = (x: number) => Math.min(Math.max(x, 0), plotWidth);
+function anchorPoint(shape: TimelineShape, dx: number, plotWidth: number): [number, number] {
+  const clamp = (x: number) => Math.min(Math.max(x + dx, 0), plotWidth);
   switch (shape.kind) {
     case 'request':
     case 'response':
