@@ -106,7 +106,7 @@ export class EventTimeline extends LitElement {
         font-family: var(--wb-font);
         font-size: 13px;
       }
-      /* No \`opacity\` on shapes: each would be an effect of its own for the compositor to sort out every frame. */
+      /* Shapes fade with fill-opacity and stroke-opacity, never opacity: each opacity would be an effect of its own for the compositor to sort out every frame. */
       /* The plot area: layers over the lanes. Slices ride a track that scrolling moves as one composited layer. */
       .plot-area {
         position: absolute;
@@ -672,7 +672,6 @@ export class EventTimeline extends LitElement {
     const time = Number(document.timeline.currentTime ?? performance.now());
     const pxPerMs = view.pxPerMs * scale;
     if (scrolling && scrolling.pxPerMs === pxPerMs && time < scrolling.until && Math.abs(scrolling.x - pxPerMs * (time - scrolling.startTime) - x) < 4) return;
-    (window as any).__anims = ((window as any).__anims ?? 0) + 1;
     scrolling?.animation.cancel();
     const animation = track.animate([{ transform: `translateX(${x}px)` }, { transform: `translateX(${x - pxPerMs * SCROLL_ANIMATION_MS}px)` }], {
       duration: SCROLL_ANIMATION_MS,
@@ -781,7 +780,7 @@ export class EventTimeline extends LitElement {
           ${now === undefined
             ? nothing
             : svg`<svg class="layer" width=${plotWidth * scale} height=${height * scale}>
-                <line class="now-line" x1=${px((now - 1) * scale)} x2=${px((now - 1) * scale)} y1="0" y2=${lanesHeight * scale}></line>
+                <g transform="scale(${scale})"><line class="now-line" x1=${px(now - 1)} x2=${px(now - 1)} y1="0" y2=${lanesHeight}></line></g>
               </svg>`}
         </div>
         ${this._renderTooltip(view, plotWidth)}
@@ -1209,7 +1208,7 @@ export class EventTimeline extends LitElement {
     for (const layer of root.querySelectorAll<SVGSVGElement>('.plot-area svg.layer')) {
       // Each layer draws its shapes in a `scale()` group: the file takes them at logical size.
       const group = document.createElementNS(SVG_NS, 'g');
-      const left = layer.classList.contains('slice') ? Number(layer.dataset['x'] ?? 0) - scrollX : 0;
+      const left = layer.dataset['x'] === undefined ? 0 : Number(layer.dataset['x']) - scrollX;
       if (left !== 0) group.setAttribute('transform', `translate(${px(left)},0)`);
       for (const child of layer.firstElementChild?.childNodes ?? []) group.append(child.cloneNode(true));
       area.append(group);
