@@ -22,6 +22,11 @@ export interface TimelineFramesOptions {
 export interface TimelineFramesFigures {
   /** p95 of the time between consecutive frames (rAF callbacks), ms; 16.7 at 60 Hz means no frame dropped. */
   frameP95Ms: number;
+  /**
+   * The same on the same page with the timeline empty and nothing arriving, just before: the floor
+   * of this machine (headless Chromium's frame times jitter by a tenth of a millisecond).
+   */
+  idleFrameP95Ms: number;
   frameP50Ms: number;
   /** Frames sampled. */
   frames: number;
@@ -73,6 +78,9 @@ const CHUNK = 2_000;
  * page does in a frame (handling the batches, the timeline's update, style, layout, paint). The
  * timeline's own synchronous work per update is reported beside it.
  *
+ * The same frame intervals with the timeline empty and nothing arriving, sampled first, are the floor
+ * the figure is read against.
+ *
  * Heap: the trace is cleared, 100 000 events go through the same path in pushes of 2 000, then
  * the page's JS heap is read after a forced GC (CDP `HeapProfiler.collectGarbage`, `Runtime.getHeapUsage`).
  */
@@ -103,8 +111,12 @@ export async function measureTimelineFrames(browser: Browser, { quick, page: pag
       await page.locator('timeline-page[data-status=open]').waitFor({ state: 'attached', timeout: 30_000 });
     }
 
-    // 10 000 events of the last 50 s, sent through the live socket: the page's hello would carry only the newest 5 000.
+    // The floor: the same page and frame loop with nothing to draw.
     await clear();
+    const cdp = await page.context().newCDPSession(page);
+    const idle = await sampleFrames(timeline, cdp, quick ? 2_000 : 4_000);
+
+    // 10 000 events of the last 50 s, sent through the live socket: the page's hello would carry only the newest 5 000.
     const script = createTraceScript({ start: Date.now() - (SHOWN_BEFORE / EVENTS_PER_SEC) * 1000, host });
     for (let sent = 0; sent < SHOWN_BEFORE; sent += CHUNK) await push(script.take(Math.min(CHUNK, SHOWN_BEFORE - sent)));
     live = setInterval(() => {
@@ -112,7 +124,6 @@ export async function measureTimelineFrames(browser: Browser, { quick, page: pag
     }, 10);
 
     await delay(quick ? 1_000 : 2_000);
-    const cdp = await page.context().newCDPSession(page);
     const sample = await sampleFrames(timeline, cdp, quick ? 4_000 : 10_000);
     clearInterval(live);
     live = undefined;
@@ -130,6 +141,7 @@ export async function measureTimelineFrames(browser: Browser, { quick, page: pag
     return {
       frameP95Ms: percentile(sample.frames, 95),
       frameP50Ms: percentile(sample.frames, 50),
+      idleFrameP95Ms: percentile(idle.frames, 95),
       frames: sample.frames.length,
       longFrames: sample.frames.filter((ms) => ms > 25).length,
       updateP95Ms: percentile(sample.updates, 95),
