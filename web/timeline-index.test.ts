@@ -74,14 +74,22 @@ describe('indexTrace', () => {
   });
 
   it('builds a new index when the trace was cleared, or dropped more of its oldest events than it keeps stale', () => {
-    const events = trace(...Array.from({ length: 3_000 }, (_, i) => request(i, `c${i}`)));
+    const events = trace(...Array.from({ length: 3_100 }, (_, i) => request(i, `c${i}`)));
     const first = indexTrace(events.slice(0, 2_500));
     const trimmedALittle = indexTrace(events.slice(100), first);
     expect(trimmedALittle).toBe(first);
+    // Trims add up: a trace that keeps only its newest 1 000 events is indexed afresh now and then, not kept growing.
+    let kept = indexTrace(events.slice(0, 1_000));
+    const sliding = kept;
+    for (let end = 1_100; end <= 3_000; end += 100) kept = indexTrace(events.slice(end - 1_000, end), kept);
+    expect(kept).toBe(sliding);
+    kept = indexTrace(events.slice(2_100, 3_100), kept);
+    expect(kept).not.toBe(sliding);
+    expect(kept.conns).toHaveLength(1_000);
     const trimmedALot = indexTrace(events.slice(2_400), trimmedALittle);
     expect(trimmedALot).not.toBe(first);
     expect(trimmedALot.changedFrom).toBe(-Infinity);
-    expect(trimmedALot.conns).toHaveLength(600);
+    expect(trimmedALot.conns).toHaveLength(700);
     expect(indexTrace([], trimmedALot).conns).toEqual([]);
   });
 

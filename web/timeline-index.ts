@@ -123,6 +123,8 @@ interface IndexState {
   missed: MissedUpdateTracker;
   /** The conn last given each row of a lane. */
   rowsByLane: Map<Lane, ConnRecord[]>;
+  /** Events added since the index was built, including those the trace has dropped since. */
+  indexed: number;
 }
 
 const states = new WeakMap<TraceIndex, IndexState>();
@@ -163,10 +165,11 @@ function appendFrom(index: TraceIndex, events: readonly TraceEvent[]): number | 
   if (lastSeq === undefined || firstSeq === undefined || events.length === 0) return undefined;
   const first = events[0]!.seq;
   if (first < firstSeq || first > lastSeq) return undefined;
-  // The events indexed but no longer in the trace: a few are harmless (they are the oldest), many are a rebuild.
-  if (countBefore(index.events, first) > REBUILD_AFTER_TRIMMED) return undefined;
   const at = positionOf(events, lastSeq);
-  return at === undefined ? undefined : at + 1;
+  if (at === undefined) return undefined;
+  // The events indexed but no longer in the trace, all trims so far counted: a few are harmless (they are the oldest), many are a rebuild.
+  if (states.get(index)!.indexed - (at + 1) > REBUILD_AFTER_TRIMMED) return undefined;
+  return at + 1;
 }
 
 function countBefore(events: readonly TraceEvent[], seq: number): number {
@@ -210,6 +213,7 @@ function emptyIndex(events: readonly TraceEvent[], revision: number): TraceIndex
     lastCheckByLane: new Map(),
     missed: createMissedUpdateTracker(),
     rowsByLane: new Map(),
+    indexed: 0,
   });
   return index;
 }
@@ -217,6 +221,7 @@ function emptyIndex(events: readonly TraceEvent[], revision: number): TraceIndex
 /** Adds `events[from..]` to the index; returns the earliest time at which a shape may have changed. */
 function addEvents(index: TraceIndex, events: readonly TraceEvent[], from: number): number {
   const state = states.get(index)!;
+  state.indexed += events.length - from;
   const { connsById, timesByLane, feedByVersion, points } = index;
   let changedFrom = Infinity;
   const changed = (t: number | undefined) => {
