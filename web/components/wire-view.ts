@@ -22,6 +22,9 @@ export const wireViewStyles = css`
   :host {
     display: block;
     container-type: inline-size;
+    /* Out of view, its hundreds of rows are neither laid out nor painted while the timeline above redraws. */
+    content-visibility: auto;
+    contain-intrinsic-size: auto 20rem;
     border: 1px solid var(--wb-border);
     border-radius: var(--wb-radius);
     background: var(--wb-bg);
@@ -65,6 +68,9 @@ export const wireViewStyles = css`
   }
 `;
 
+/** Least time between two drawings of a trace that only grew, ms. */
+const MIN_REDRAW_MS = 250;
+
 /**
  * One connection of the trace as it went over the wire, picked from a list of them: the part that
  * `<stream-wire-view>` and `<socket-wire-view>` share. A subclass says which connections it lists
@@ -99,6 +105,10 @@ export abstract class WireView<Conn extends WireConnSummary, Wire extends { conn
   /** The connection shown. */
   protected _wire?: Wire;
   private _stickToBottom = true;
+  /** When a new trace was last drawn (performance.now()), and whether one waits to be. */
+  private _eventsDrawnAt = -Infinity;
+  private _eventsWaiting = false;
+  private _eventsTimer?: ReturnType<typeof setTimeout>;
   private _focusHoverSeq?: number;
 
   /** Every connection of the trace this view can show, oldest first. */
@@ -124,9 +134,35 @@ export abstract class WireView<Conn extends WireConnSummary, Wire extends { conn
     return root;
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    clearTimeout(this._eventsTimer);
+    this._eventsTimer = undefined;
+  }
+
+  /**
+   * A trace that only grew is drawn at most every MIN_REDRAW_MS: rows of text need not follow each
+   * batch of a busy trace, and each drawing rebuilds the connection and lays the page out again.
+   */
+  protected override shouldUpdate(changed: PropertyValues<this>): boolean {
+    const sinceDrawn = performance.now() - this._eventsDrawnAt;
+    if (changed.size === 1 && changed.has('events') && sinceDrawn < MIN_REDRAW_MS) {
+      this._eventsWaiting = true;
+      this._eventsTimer ??= setTimeout(() => {
+        this._eventsTimer = undefined;
+        this.requestUpdate();
+      }, MIN_REDRAW_MS - sinceDrawn);
+      return false;
+    }
+    return true;
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
+    const eventsChanged = changed.has('events') || this._eventsWaiting;
+    this._eventsWaiting = false;
+    if (eventsChanged) this._eventsDrawnAt = performance.now();
     if (changed.has('conn') || changed.has('client')) this._pickedConn = undefined;
-    if (changed.has('events') || changed.has('client')) {
+    if (eventsChanged || changed.has('client')) {
       const conns = this._listConns(this.events);
       this._conns = this.client === undefined ? conns : conns.filter((c) => c.client === this.client);
     }
@@ -134,7 +170,7 @@ export abstract class WireView<Conn extends WireConnSummary, Wire extends { conn
     const conn = this._shownConn();
     // Hovers, selections and the rest leave the connection as it is: nothing to rebuild, nowhere to scroll.
     this._stickToBottom = false;
-    if (!changed.has('events') && conn === previous) return;
+    if (!eventsChanged && conn === previous) return;
     this._wire = conn === undefined ? undefined : this._buildWire(this.events, conn);
     const scroller = this.renderRoot.querySelector?.('.scroller');
     // Follow new rows only while the reader is at the bottom; a newly shown connection starts there.
