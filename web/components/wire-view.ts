@@ -105,6 +105,9 @@ export abstract class WireView<Conn extends WireConnSummary, Wire extends { conn
   /** The connection shown. */
   protected _wire?: Wire;
   private _stickToBottom = true;
+  /** Whether the reader is at the bottom of the rows, as of their last scroll (new rows follow then). */
+  private _atBottom = true;
+  private _scrollFrame?: number;
   /** When a new trace was last drawn (performance.now()), and whether one waits to be. */
   private _eventsDrawnAt = -Infinity;
   private _eventsWaiting = false;
@@ -131,6 +134,15 @@ export abstract class WireView<Conn extends WireConnSummary, Wire extends { conn
     root.addEventListener('blur', this._onBlur, { capture: true });
     root.addEventListener('click', this._onClick);
     root.addEventListener('keydown', this._onKeyDown);
+    // Scroll events do not bubble: caught on their way down. Reading the layout here costs nothing, it was just done.
+    root.addEventListener(
+      'scroll',
+      (e: Event) => {
+        const scroller = e.target as Element;
+        if (scroller.classList?.contains('scroller')) this._atBottom = scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 8;
+      },
+      { capture: true, passive: true },
+    );
     return root;
   }
 
@@ -138,6 +150,8 @@ export abstract class WireView<Conn extends WireConnSummary, Wire extends { conn
     super.disconnectedCallback();
     clearTimeout(this._eventsTimer);
     this._eventsTimer = undefined;
+    if (this._scrollFrame !== undefined) cancelAnimationFrame(this._scrollFrame);
+    this._scrollFrame = undefined;
   }
 
   /**
@@ -172,15 +186,18 @@ export abstract class WireView<Conn extends WireConnSummary, Wire extends { conn
     this._stickToBottom = false;
     if (!eventsChanged && conn === previous) return;
     this._wire = conn === undefined ? undefined : this._buildWire(this.events, conn);
-    const scroller = this.renderRoot.querySelector?.('.scroller');
     // Follow new rows only while the reader is at the bottom; a newly shown connection starts there.
-    this._stickToBottom = conn !== previous || !scroller || scroller.scrollTop + scroller.clientHeight >= scroller.scrollHeight - 8;
+    this._stickToBottom = conn !== previous || this._atBottom;
   }
 
   protected override updated(): void {
     if (!this._stickToBottom) return;
-    const scroller = this.renderRoot.querySelector('.scroller');
-    if (scroller) scroller.scrollTop = scroller.scrollHeight;
+    // In the next frame, with the layout it does anyway: here it would lay the page out once more.
+    this._scrollFrame ??= requestAnimationFrame(() => {
+      this._scrollFrame = undefined;
+      const scroller = this.renderRoot.querySelector('.scroller');
+      if (scroller) scroller.scrollTop = scroller.scrollHeight;
+    });
   }
 
   /** The heading, the picker (`label` names it, `noun` is what it lists) and the totals of `wire`. */
