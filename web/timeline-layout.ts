@@ -7,7 +7,6 @@ import { clientLabel, clientLane, type CheckEvent, type FeedChangeEvent, type Ht
 import { describeMissedUpdate, formatStaleness, type HeldOutcome } from './timeline-format.ts';
 import { indexTrace, LOST_AFTER_MS, lowerBound, openAt, upperBound, type CheckRun, type ConnRecord, type ShowRecord, type TraceIndex } from './timeline-index.ts';
 
-
 /** A lane to draw, in display order. */
 export interface TimelineLaneSpec {
   lane: Lane;
@@ -52,7 +51,7 @@ export interface TimelineLayoutInput {
    * - `settled`: the shapes that no longer change as time passes (nothing reaches `now`), are at most
    *   `maxSettledMs` long, are not lane bands and *start* in `[from, to)`: a time slice that can be
    *   drawn once and kept, in unclamped x (from `from`), while later slices are added;
-   * - `live`: the others visible in `[from, to]`: what must be laid out again every frame.
+   * - `live`: the others visible in `[from, to]`: what must be laid out again as time passes.
    * Slices and the live part together draw each shape once, though shapes close together merge
    * only within one slice. Axis and aggregate counts come with `whole` and `live`.
    * @default 'whole'
@@ -304,8 +303,8 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
   for (const item of missed) layoutStale(item);
   for (const record of index.conns) {
     if (record.first > hi || (!record.openToNow && record.end < lo)) continue;
-    // Short and closed: nothing live.
-    if (part === 'live' && !record.openToNow && record.cutAt === undefined && record.end - record.first <= maxSettledMs) continue;
+    // Short, closed and not on its way: nothing live.
+    if (part === 'live' && record.cutAt === undefined && record.end - record.first <= maxSettledMs && !openAt(record, now)) continue;
     layoutConn(record);
   }
   for (const show of showsToLay()) layoutShow(show);

@@ -1,6 +1,7 @@
 /**
  * The timeline as slices of time that are laid out once and kept, plus a small live part laid out
- * every frame: what lets `<event-timeline>` scroll 10 000 events at 60 frames a second.
+ * again when the trace changes or its lookahead runs out: what lets `<event-timeline>` scroll
+ * 10 000 events at 60 frames a second.
  *
  * Slices are `SLICE_PX` wide, in fixed x from an epoch, so scrolling moves them all by one
  * transform instead of moving every shape. A slice holds the settled shapes that start in it

@@ -572,7 +572,8 @@ export class EventTimeline extends LitElement {
   private readonly _overListener = { handleEvent: (e: Event) => this._onOver(e), capture: true };
   private readonly _outListener = { handleEvent: (e: Event) => this._onOut(e), capture: true };
   private readonly _clickListener = { handleEvent: (e: Event) => this._onClick(e), capture: true };
-  // On the window, not the plot: Chrome records a blocking wheel handler's region for every shape under it, and sorts them all out again each frame something changes.
+  // On the window, not the plot: Chrome records a blocking wheel handler's region for every shape
+  // under it, and sorts them all out again in each frame where anything changed.
   private readonly _wheelListener = (e: WheelEvent) => {
     const plot = this.renderRoot.querySelector('.plot');
     if (plot && e.composedPath().includes(plot)) this._onWheel(e);
