@@ -68,7 +68,7 @@ export const wireViewStyles = css`
   }
 `;
 
-/** Least time between two drawings of a trace that only grew, ms. */
+/** Least time between two drawings when only the trace changed, ms. */
 const MIN_REDRAW_MS = 250;
 
 /**
@@ -155,8 +155,8 @@ export abstract class WireView<Conn extends WireConnSummary, Wire extends { conn
   }
 
   /**
-   * A trace that only grew is drawn at most every MIN_REDRAW_MS: rows of text need not follow each
-   * batch of a busy trace, and each drawing rebuilds the connection and lays the page out again.
+   * When only the trace changed, it is drawn at most every MIN_REDRAW_MS: rows of text need not follow
+   * each batch of a busy trace, and each drawing rebuilds the connection and lays the page out again.
    */
   protected override shouldUpdate(changed: PropertyValues<this>): boolean {
     const sinceDrawn = performance.now() - this._eventsDrawnAt;
