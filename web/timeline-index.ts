@@ -85,9 +85,6 @@ export type PointEvent = Extract<
 export interface TraceIndex {
   /** The trace array last brought in. */
   events: readonly TraceEvent[];
-  /** Seqs of the first and last events indexed. */
-  firstSeq: number | undefined;
-  lastSeq: number | undefined;
   /** Bumped by every update that changed anything. */
   revision: number;
   /**
@@ -139,7 +136,7 @@ const byEvents = new WeakMap<readonly TraceEvent[], TraceIndex>();
  */
 export function indexTrace(events: readonly TraceEvent[], previous?: TraceIndex): TraceIndex {
   const cached = byEvents.get(events);
-  if (cached && cached.events === events) return cached;
+  if (cached) return cached;
   const from = previous ? appendFrom(previous, events) : undefined;
   let index: TraceIndex;
   if (previous && from !== undefined) {
@@ -148,8 +145,6 @@ export function indexTrace(events: readonly TraceEvent[], previous?: TraceIndex)
     index.changedFrom = addEvents(index, events, from);
     if (events.length > from) index.revision++;
     index.events = events;
-    index.firstSeq = events[0]?.seq;
-    index.lastSeq = events.at(-1)?.seq;
   } else {
     index = emptyIndex(events, (previous?.revision ?? 0) + 1);
     addEvents(index, events, 0);
@@ -161,7 +156,8 @@ export function indexTrace(events: readonly TraceEvent[], previous?: TraceIndex)
 
 /** Where in `events` the new ones start when they continue `index`'s trace, or undefined when it must be built again. */
 function appendFrom(index: TraceIndex, events: readonly TraceEvent[]): number | undefined {
-  const { lastSeq, firstSeq } = index;
+  const firstSeq = index.events[0]?.seq;
+  const lastSeq = index.events.at(-1)?.seq;
   if (lastSeq === undefined || firstSeq === undefined || events.length === 0) return undefined;
   const first = events[0]!.seq;
   if (first < firstSeq || first > lastSeq) return undefined;
@@ -172,27 +168,14 @@ function appendFrom(index: TraceIndex, events: readonly TraceEvent[]): number | 
   return at + 1;
 }
 
-function countBefore(events: readonly TraceEvent[], seq: number): number {
-  let low = 0;
-  let high = events.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (events[mid]!.seq < seq) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
 function positionOf(events: readonly TraceEvent[], seq: number): number | undefined {
-  const at = countBefore(events, seq);
+  const at = lowerBound(events, seq, (event) => event.seq);
   return events[at]?.seq === seq ? at : undefined;
 }
 
 function emptyIndex(events: readonly TraceEvent[], revision: number): TraceIndex {
   const index: TraceIndex = {
     events,
-    firstSeq: events[0]?.seq,
-    lastSeq: events.at(-1)?.seq,
     revision,
     changedFrom: -Infinity,
     laneOrder: [],

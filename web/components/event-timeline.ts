@@ -886,7 +886,7 @@ export class EventTimeline extends LitElement {
   }
 
   private _renderBar(b: TimelineBar): SVGTemplateResult {
-    if (b.kind === 'stale' || b.kind === 'check-run') return this._renderLaneBand(b);
+    if (isLaneBand(b)) return this._renderLaneBand(b);
     const cls = this._shapeClass(b, 'bar');
     const center = laneCenter(b.lane);
     const [y, h] = b.kind === 'showing' ? [center + 13, 9] : [center + (SLOT_OFFSETS[b.slot] ?? 0) - 4, 8];
@@ -1268,38 +1268,30 @@ function isLaneBand(bar: TimelineBar): boolean {
   return bar.kind === 'stale' || bar.kind === 'check-run';
 }
 
-/** The keys of a layout's shapes, made once per layout. */
-const keysOfLayout = new WeakMap<TimelineLayout, Set<string>>();
+/** A layout's shapes by key, made once per layout. */
+const shapesOfLayout = new WeakMap<TimelineLayout, Map<string, TimelineShape>>();
 
-function shapeKeys(layout: TimelineLayout): Set<string> {
-  let keys = keysOfLayout.get(layout);
-  if (!keys) {
-    keys = new Set();
+function shapesByKey(layout: TimelineLayout): Map<string, TimelineShape> {
+  let shapes = shapesOfLayout.get(layout);
+  if (!shapes) {
+    shapes = new Map();
     for (const group of [layout.markers, layout.arrows, layout.ticks, layout.links, layout.bars] as const) {
-      for (const shape of group as readonly TimelineShape[]) keys.add(shape.key);
+      for (const shape of group as readonly TimelineShape[]) shapes.set(shape.key, shape);
     }
-    keysOfLayout.set(layout, keys);
+    shapesOfLayout.set(layout, shapes);
   }
-  return keys;
+  return shapes;
 }
 
 /** `key` when the slice draws that shape: a slice is drawn again only when its hovered or pinned shape changes. */
 function sliceHas(slice: TimelineSlice, key: string | undefined): string | undefined {
-  return key !== undefined && shapeKeys(slice.layout).has(key) ? key : undefined;
-}
-
-function findInLayout(layout: TimelineLayout, key: string): TimelineShape | undefined {
-  if (!shapeKeys(layout).has(key)) return undefined;
-  for (const group of [layout.markers, layout.arrows, layout.ticks, layout.links, layout.bars] as const) {
-    for (const shape of group as readonly TimelineShape[]) if (shape.key === key) return shape;
-  }
-  return undefined;
+  return key !== undefined && shapesByKey(slice.layout).has(key) ? key : undefined;
 }
 
 /** A shape on screen by key, with what to add to its x to get plot coordinates (a slice's shapes are from its own left edge). */
 function findShape(view: TimelineView, key: string): { shape: TimelineShape; dx: number } | undefined {
   for (const slice of [view.live, ...view.slices]) {
-    const shape = findInLayout(slice.layout, key);
+    const shape = shapesByKey(slice.layout).get(key);
     if (shape) return { shape, dx: slice.x - view.scrollX };
   }
   return undefined;
