@@ -113,7 +113,10 @@ describe('replaying a recording in the page', () => {
     await page.keyboard.press('p');
     await page.keyboard.press('b');
     await page.locator('lesson-view .present-bar .paused').waitFor();
-    const at = Number(/^(\d+) \//.exec((await page.locator('lesson-view .present-bar .step-count').textContent())!)![1]);
+    // A turn the replay made just before the pause reaches the page with its hash change: the count follows the hash.
+    const stepCount = async () => Number(/^(\d+) \//.exec((await page.locator('lesson-view .present-bar .step-count').textContent())!)![1]);
+    await waitFor(async () => (await stepCount()) === Number(/^#step-(\d+)$/.exec(await page.evaluate(() => location.hash))?.[1]), { what: 'the step shown to match the replay' });
+    const at = await stepCount();
     await page.keyboard.press(at > 1 ? 'PageUp' : 'PageDown');
     await page.locator('lesson-view .present-bar .step-count', { hasText: `${at > 1 ? at - 1 : at + 1} /` }).waitFor();
     expect(await page.locator('lesson-view .present-bar .paused').count()).toBe(1);
