@@ -4,9 +4,10 @@
  * new version it gets with the time it got it (latency = receipt − `changedAt`: same machine,
  * same clock). Plain `node:http` and `ws`: no browser, thousands per process.
  */
-import { request, type Agent, type IncomingMessage } from 'node:http';
+import { request, type Agent } from 'node:http';
 import { WebSocket } from 'ws';
 import type { TechniqueKind } from '../lessons/lesson.ts';
+import { readEventStream } from './event-stream-reader.ts';
 
 export type { TechniqueKind };
 
@@ -130,37 +131,19 @@ function longPoll(options: LoadClientOptions, url: URL): void {
 function eventStream(options: LoadClientOptions, url: URL): void {
   let last = -1;
   let lastEventId: string | undefined;
-  void loop(
-    options,
-    () =>
-      new Promise<void>((resolve, reject) => {
-        const headers = { ...options.headers, accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) };
-        const req = request(url, { headers, signal: options.signal }, (res: IncomingMessage) => {
-          if (res.statusCode !== 200) return reject(new Error(`event stream answered ${res.statusCode}`));
-          let buffer = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffer += chunk;
-            let end: number;
-            while ((end = buffer.indexOf('\n\n')) >= 0) {
-              const block = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              let data: string | undefined;
-              for (const line of block.split('\n')) {
-                if (line.startsWith('data:')) data = (data === undefined ? '' : `${data}\n`) + line.slice(line.startsWith('data: ') ? 6 : 5);
-                else if (line.startsWith('id:')) lastEventId = line.slice(line.startsWith('id: ') ? 4 : 3);
-              }
-              if (data !== undefined) last = deliver(options, data, last);
-            }
-          });
-          // The server ended the stream (a reload): reconnect at once, as a browser would after `retry`.
-          res.on('end', resolve);
-          res.on('error', reject);
-        });
-        req.on('error', reject);
-        req.end();
-      }).then(() => wait(RECONNECT_MS, options.signal)),
-  );
+  void loop(options, async () => {
+    const headers = { ...options.headers, ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) };
+    await readEventStream(url, {
+      headers,
+      signal: options.signal,
+      onEvent: (event) => {
+        lastEventId = event.lastEventId;
+        last = deliver(options, event.data, last);
+      },
+    });
+    // The server ended the stream (a reload): reconnect soon, as a browser would after `retry`.
+    await wait(RECONNECT_MS, options.signal);
+  });
 }
 
 function webSocket(options: LoadClientOptions, url: URL): void {
