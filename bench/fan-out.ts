@@ -7,8 +7,9 @@
  * (and waits until every client has the current snapshot), then publishes events to the servers
  * in turn, one event at a time: the next once every client of that server has the last, and at
  * least `GAP_MS` after it. A load spike on the machine thus hits all of them alike. Each round
- * gives each server a p50 and a p99 (nearest rank) over its N × events receipts; the figures are
- * medians over the rounds. With two cores or more and `taskset`, the servers run on core 0 and
+ * gives each server, for each event, a p50 and a p99 (nearest rank) over its N receipts; the
+ * figures are medians over the events of all rounds (pooled, the slowest 1 % of receipts would be
+ * most of the one event a hiccup of the machine delayed). With two cores or more and `taskset`, the servers run on core 0 and
  * the load generator on core 1 (as in the bare baselines).
  *
  * - `measureWorkbenchOverhead`: the choosing lesson's server.ts through the workbench (the
@@ -47,7 +48,7 @@ export interface RunFigures extends LoadFigures {
 
 /** One technique through the workbench and on a bare server. */
 export interface OverheadFigures {
-  /** Median over the rounds of each round's p99, ms. */
+  /** Median over the events (of all rounds) of each event's p99, ms. */
   workbenchP99Ms: number;
   bareP99Ms: number;
   /** workbench ÷ bare, from the medians of the p99s. */
@@ -75,7 +76,7 @@ export interface SseFanOutFigures {
   rounds: number;
   events: number;
   pinned: boolean;
-  /** Medians over the rounds of each round's p99, ms. */
+  /** Medians over the events (of all rounds) of each event's p99, ms. */
   lessonP99Ms: number;
   naiveExpressP99Ms: number;
   betterSseP99Ms: number;
@@ -92,7 +93,7 @@ export interface SseFanOutFigures {
 /** Events published to each server per round and measured; the warm-up ones before them are not. */
 const EVENTS = 12;
 const QUICK_EVENTS = 5;
-const WARMUP_EVENTS = 1;
+const WARMUP_EVENTS = 3;
 const ROUNDS = 3;
 /** Least time between two publishes, ms (the next one also waits until every client has the last). */
 const GAP_MS = 250;
@@ -145,14 +146,14 @@ export async function measureWorkbenchOverhead({ clients = 1000, quick = false, 
         runs.workbench.push(figures.workbench!);
         runs.bare.push(figures.bare!);
       }
-      const workbenchP99Ms = median(runs.workbench.map((r) => r.p99Ms));
-      const bareP99Ms = median(runs.bare.map((r) => r.p99Ms));
+      const workbenchP99Ms = overEvents(runs.workbench, 'eventP99Ms');
+      const bareP99Ms = overEvents(runs.bare, 'eventP99Ms');
       return {
         workbenchP99Ms,
         bareP99Ms,
         ratio: workbenchP99Ms / bareP99Ms,
-        workbenchP50Ms: median(runs.workbench.map((r) => r.p50Ms)),
-        bareP50Ms: median(runs.bare.map((r) => r.p50Ms)),
+        workbenchP50Ms: overEvents(runs.workbench, 'eventP50Ms'),
+        bareP50Ms: overEvents(runs.bare, 'eventP50Ms'),
         ...runs,
       };
     };
@@ -194,8 +195,8 @@ export async function measureSseFanOut({ clients = 5000, quick = false, pin = tr
       const figures = await measureRound(load, targets, { clients, events, round });
       for (const name of ['lesson', 'naiveExpress', 'betterSse'] as const) runs[name].push(figures[name]!);
     }
-    const p99 = (name: keyof typeof runs) => median(runs[name].map((r) => r.p99Ms));
-    const p50 = (name: keyof typeof runs) => median(runs[name].map((r) => r.p50Ms));
+    const p99 = (name: keyof typeof runs) => overEvents(runs[name], 'eventP99Ms');
+    const p50 = (name: keyof typeof runs) => overEvents(runs[name], 'eventP50Ms');
     return {
       clients,
       rounds,
@@ -289,6 +290,9 @@ async function measureRound(
     await sleep(SETTLE_MS);
   }
 }
+
+/** The median of one figure over every measured event of every round. */
+const overEvents = (runs: RunFigures[], figure: 'eventP50Ms' | 'eventP99Ms') => median(runs.flatMap((run) => run[figure]));
 
 /** Makes one feed change; the bench fixtures also say what their broadcast took. */
 async function publish(url: string): Promise<{ version: number; changedAt: number; loopMs?: number; flushedMs?: number; cpuMs?: number }> {

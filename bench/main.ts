@@ -100,7 +100,7 @@ try {
     `  ${name.padEnd(14)} p99 ${round1(o.workbenchP99Ms)} ms through the workbench, ${round1(o.bareP99Ms)} ms bare: ${round2(o.ratio)}× (p50 ${round1(o.workbenchP50Ms)} / ${round1(o.bareP50Ms)} ms)`;
   console.log(
     [
-      `delivery to ${overhead.clients} clients, the choosing lesson's server.ts through the workbench (connections handed to its runner, every event traced) and on a bare Express server (${overhead.events} events, median of ${overhead.rounds} rounds${overhead.pinned ? ', servers and clients on separate cores' : ''}):`,
+      `delivery to ${overhead.clients} clients, the choosing lesson's server.ts through the workbench (connections handed to its runner, every event traced) and on a bare Express server (each event's p50 and p99 over its receipts, medians over ${overhead.events} events × ${overhead.rounds} rounds${overhead.pinned ? ', servers and clients on separate cores' : ''}):`,
       overheadLine('SSE', overhead.sse),
       overheadLine('WebSocket', overhead.websocket),
       overheadLine('long polling', overhead.longPolling),
@@ -109,7 +109,7 @@ try {
 
   const fanOut = await measureSseFanOut({ clients: 5_000, quick: values.quick });
   console.log(
-    `SSE fan-out to ${fanOut.clients} clients (${fanOut.events} events, median of ${fanOut.rounds} rounds): the SSE lesson p99 ${round1(fanOut.lessonP99Ms)} ms, ` +
+    `SSE fan-out to ${fanOut.clients} clients (medians over ${fanOut.events} events × ${fanOut.rounds} rounds of each event's p99): the SSE lesson p99 ${round1(fanOut.lessonP99Ms)} ms, ` +
       `naive Express res.write loop ${round1(fanOut.naiveExpressP99Ms)} ms, better-sse ${round1(fanOut.betterSseP99Ms)} ms; lesson ÷ naive ${round2(fanOut.vsNaive)}×, lesson ÷ better-sse ${round2(fanOut.vsBetterSse)}× ` +
       `(p50 ${round1(fanOut.lessonP50Ms)} / ${round1(fanOut.naiveExpressP50Ms)} / ${round1(fanOut.betterSseP50Ms)} ms)`,
   );
