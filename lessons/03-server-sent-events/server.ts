@@ -90,21 +90,26 @@ const serverSentEvents: LessonServer = ({ feed, settings, signal }) => {
     res.on('close', () => streams.delete(res));
   }
 
-  /** Writes one block now; a client that stops reading is dropped once its queue is too long. */
-  function send(res: Response, event: ServerSentEvent | string | Buffer): void {
-    res.cork(); // uncork() sends it: this client's bytes leave now, not after everyone else's
-    res.write(typeof event === 'string' || Buffer.isBuffer(event) ? event : encodeEvent(event)); // [!code step:write]
-    if (param('compression') === 'flush') (res as Response & { flush?(): void }).flush?.(); // only compressed streams have it
-    res.uncork();
-    const queued = res.writableLength; // bytes Node holds because the socket would not take them
-    if (queued > Number(param('queueLimitBytes'))) {
-      res.destroy(new Error(`slow consumer: ${Math.round(queued / 1024)} KiB queued, dropped`)); // [!code step:slow]
+  /** Writes one block to each stream now; a client that stops reading is dropped once its queue is too long. */
+  function write(listeners: Iterable<Response>, block: string | Buffer): void {
+    const flush = param('compression') === 'flush'; // the settings, read once for all the listeners
+    const queueLimit = Number(param('queueLimitBytes'));
+    for (const res of listeners) {
+      res.cork(); // uncork() sends it: this client's bytes leave now, not after everyone else's
+      res.write(block); // [!code step:write]
+      if (flush) (res as Response & { flush?(): void }).flush?.(); // only compressed streams have it
+      res.uncork();
+      const queued = res.writableLength; // bytes Node holds because the socket would not take them
+      if (queued > queueLimit) {
+        res.destroy(new Error(`slow consumer: ${Math.round(queued / 1024)} KiB queued, dropped`)); // [!code step:slow]
+      }
     }
   }
 
+  const send = (res: Response, event: ServerSentEvent) => write([res], encodeEvent(event));
+
   function broadcast(listeners: Iterable<Response>, event: ServerSentEvent): void {
-    const block = Buffer.from(encodeEvent(event)); // encoded once, to bytes: every write sends the same ones
-    for (const res of listeners) send(res, block);
+    write(listeners, Buffer.from(encodeEvent(event))); // encoded once, to bytes: every write sends the same ones
   }
 
   // GET /time: `event: time` every second, the server's clock as a JSON string.
@@ -190,7 +195,7 @@ const serverSentEvents: LessonServer = ({ feed, settings, signal }) => {
   (function scheduleHeartbeat() {
     const every = Number(param('heartbeatMs')) * settings().timeScale;
     heartbeat = setTimeout(() => {
-      if (every > 0) for (const res of streams) send(res, ': ping\n\n'); // [!code step:heartbeat]
+      if (every > 0) write(streams, ': ping\n\n'); // [!code step:heartbeat]
       scheduleHeartbeat();
     }, every > 0 ? every : 1_000); // off (0): look at the setting again in a second
   })();
