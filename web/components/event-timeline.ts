@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing, svg, type PropertyValues, type SVGTempl
 import { customElement, property, state } from 'lit/decorators.js';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { SourceLocation, TraceEvent } from '../../lessons/trace-event.ts';
+import type { Lane, SourceLocation, TraceEvent } from '../../lessons/trace-event.ts';
 import { TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
 import { theme } from '../theme.ts';
 import { download, snapshotSvg, svgToPng } from '../timeline-export.ts';
@@ -541,6 +541,8 @@ export class EventTimeline extends LitElement {
 
   /** How much bigger everything is drawn, 1 to 3 (a presenter on a projector wants about 1.6). */
   @property({ type: Number }) scale = 1;
+  /** Up to two short lines to write under a lane's name: the presenter's figures for the technique a lane shows. */
+  @property({ attribute: false }) laneNotes?: ReadonlyMap<Lane, readonly string[]>;
 
   /** File name, without extension, of the SVG and PNG downloads. */
   @property({ attribute: 'export-name' }) exportName = 'timeline';
@@ -807,6 +809,13 @@ export class EventTimeline extends LitElement {
 
   private _renderLaneLabel(lane: TimelineLane): SVGTemplateResult {
     const top = lane.index * LANE_HEIGHT;
+    const notes = lane.aggregate ? undefined : this.laneNotes?.get(lane.lane);
+    if (notes?.length) {
+      return svg`<g class="noted-label">
+        <text class="lane-label ${laneKind(lane.lane)} ${lane.extra ? 'extra' : ''}" x="12" y=${top + 19}>${truncate(lane.label, 15)}<title>${lane.lane}</title></text>
+        ${notes.slice(0, 2).map((note, i) => svg`<text class="lane-counts lane-note" x="12" y=${top + 35 + i * 15}>${truncate(note, 16)}</text>`)}
+      </g>`;
+    }
     if (!lane.aggregate) {
       return svg`<text class="lane-label ${laneKind(lane.lane)} ${lane.extra ? 'extra' : ''}" x="12" y=${top + LANE_HEIGHT / 2 + 5}>
         ${truncate(lane.label, 15)}<title>${lane.lane}</title>

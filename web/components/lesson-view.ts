@@ -2,7 +2,7 @@ import { Task } from '@lit/task';
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
-import type { ChatBoxOptions, ChatLine, ClientOptions, FeedSnapshot, LessonControl, LessonDetail } from '../../lessons/lesson.ts';
+import type { ChatBoxOptions, ChatLine, ClientOptions, CompareTechnique, FeedSnapshot, LessonControl, LessonDetail, LessonFigures } from '../../lessons/lesson.ts';
 import type { Recording } from '../../lessons/recording.ts';
 import { clientLane, type Lane, type SourceLocation, type TraceEvent } from '../../lessons/trace-event.ts';
 import { callApi } from '../api.ts';
@@ -27,7 +27,7 @@ import './code-panel.ts';
 import './event-timeline.ts';
 import './lesson-controls.ts';
 import './replay-bar.ts';
-import './technique-figures.ts';
+import { formatFigure } from './technique-figures.ts';
 import './socket-wire-view.ts';
 import './stream-wire-view.ts';
 import './trace-table.ts';
@@ -541,6 +541,7 @@ export class LessonView extends LitElement {
           .clock=${replay?.serverNow}
           .paused=${state?.paused ?? false}
           .scale=${PRESENTING_TIMELINE_SCALE}
+          .laneNotes=${detail.compare ? figureNotes(detail.compare, this._live?.figures) : undefined}
           .maxLanes=${lanes.length + 1}
           export-name=${detail.slug}
           @timeline-hover=${this._onHover}
@@ -869,6 +870,23 @@ function formatRate(perSec: number): string {
 
 /** How much bigger the timeline is drawn in presenter mode: its 13 px labels become 20 px. */
 const PRESENTING_TIMELINE_SCALE = 1.54;
+
+/**
+ * The live figures in presenter mode: on a projector there is no room for the table under a
+ * timeline of six lanes, so each technique's latency and bytes per change go under its lane's name.
+ */
+function figureNotes(compare: readonly CompareTechnique[], figures: LessonFigures | undefined): Map<Lane, string[]> {
+  const notes = new Map<Lane, string[]>();
+  for (const { kind, client } of compare) {
+    const t = figures?.techniques.find((f) => f.kind === kind);
+    if (!t) continue;
+    notes.set(clientLane(client), [
+      t.latencyP99Ms === undefined ? 'p99 —' : `p99 ${formatFigure(t.latencyP99Ms)} ms`,
+      t.bytesPerUpdate === undefined ? '— B/update' : `${formatFigure(t.bytesPerUpdate)} B/update`,
+    ]);
+  }
+  return notes;
+}
 
 function formatSpeed(speed: number): string {
   return `${Number(speed.toFixed(2))}×`;

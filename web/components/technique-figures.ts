@@ -117,7 +117,7 @@ export class TechniqueFiguresView extends LitElement {
   }
 
   private _row(t: TechniqueFigures, max: number) {
-    const value = (n: number | undefined, unit = '') => (n === undefined ? html`<td class="none">—</td>` : html`<td>${n.toLocaleString('en', { maximumFractionDigits: n < 10 ? 1 : 0 })}${unit}</td>`);
+    const value = (n: number | undefined, unit = '') => (n === undefined ? html`<td class="none">—</td>` : html`<td>${formatFigure(n)}${unit}</td>`);
     return html`<tr data-kind=${t.kind}>
       <th scope="row">${t.label}</th>
       ${value(t.requestsPerSec)} ${value(t.bytesPerUpdate)} ${value(t.latencyP50Ms, ' ms')} ${value(t.latencyP99Ms, ' ms')} ${value(t.open)} ${value(t.clients)}
@@ -152,6 +152,11 @@ export class TechniqueFiguresView extends LitElement {
       this.dispatchEvent(new ControlErrorEvent(error instanceof Error ? error.message : String(error)));
     }
   }
+}
+
+/** A live figure as the table shows it: one decimal below 10, none above, thousands separated. */
+export function formatFigure(n: number): string {
+  return n.toLocaleString('en', { maximumFractionDigits: n < 10 ? 1 : 0 });
 }
 
 declare global {
