@@ -4,10 +4,15 @@ import {
   transformerNotationHighlight,
   transformerRemoveNotationEscape,
 } from '@shikijs/transformers';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { createHighlighter, hastToHtml, type Highlighter, type ShikiTransformer } from 'shiki';
 import type { Element, ElementContent, RootContent } from 'hast';
 import type { LessonCode, LessonFix } from '../lessons/lesson.ts';
 import type { LessonFile } from '../lessons/trace-event.ts';
+import { createDiskCache } from './disk-cache.ts';
 import { diffFunctions, type FunctionDiffLine } from './function-diff.ts';
 import { transformerNotationStep } from './notation-step.ts';
 
@@ -23,8 +28,25 @@ function getHighlighter(): Promise<Highlighter> {
   return highlighterPromise;
 }
 
+/**
+ * Highlighted code is kept between starts, by content: Shiki takes about 0.2 s a file on a small
+ * machine, over 1 s for the first page after a start (its grammars loading), and that page waited for
+ * it. The key names what made the HTML too: Shiki's version and this code's own source.
+ */
+export const HIGHLIGHT_CACHE_DIR = fileURLToPath(new URL('../.workbench/highlight-cache', import.meta.url));
+const cache = createDiskCache(HIGHLIGHT_CACHE_DIR);
+const require = createRequire(import.meta.url);
+const HIGHLIGHTER = createHash('sha256')
+  .update(JSON.stringify([require('shiki/package.json').version, CODE_THEME, LANGS])) // @shikijs/* are released with it
+  .update(['./highlight.ts', './notation-step.ts', './function-diff.ts'].map((path) => readFileSync(new URL(path, import.meta.url), 'utf8')).join('\0'))
+  .digest('hex');
+
 /** Highlights a lesson file for the code panel, keeping each line's number in the file on disk. */
-export async function highlightLessonFile(file: LessonFile, code: string): Promise<LessonCode> {
+export function highlightLessonFile(file: LessonFile, code: string): Promise<LessonCode> {
+  return cache.get([HIGHLIGHTER, 'file', file, code], () => highlightFileNow(file, code));
+}
+
+async function highlightFileNow(file: LessonFile, code: string): Promise<LessonCode> {
   const source = code.replace(/\r\n?/g, '\n');
   // A final newline would render as an extra, empty numbered line.
   const endsWithNewline = source.endsWith('\n');
@@ -42,7 +64,11 @@ export async function highlightLessonFile(file: LessonFile, code: string): Promi
  * removed lines get `diff remove`, added ones `diff add`, and every line keeps its number in the file.
  * @throws Error naming the function when either is missing from `code`.
  */
-export async function highlightLessonFix(code: string, fix: LessonFix): Promise<LessonCode> {
+export function highlightLessonFix(code: string, fix: LessonFix): Promise<LessonCode> {
+  return cache.get([HIGHLIGHTER, 'fix', code, fix], () => highlightFixNow(code, fix));
+}
+
+async function highlightFixNow(code: string, fix: LessonFix): Promise<LessonCode> {
   const diff = diffFunctions(code, fix.from, fix.to);
   const { html, lines } = await highlightLessonCode(
     diff.map(({ text }) => text).join('\n'),
@@ -54,26 +80,23 @@ export async function highlightLessonFix(code: string, fix: LessonFix): Promise<
 }
 
 /** Highlights a fenced code block from lesson prose; an unknown language renders as plain text. */
-export async function highlightSnippet(code: string, lang: string): Promise<string> {
-  try {
-    const highlighter = await getHighlighter();
-    // A fence info string may carry more than the language (`ts title="x"`).
-    const name = lang.trim().split(/\s+/)[0].toLowerCase();
-    return highlighter.codeToHtml(code.replace(/\n$/, ''), {
-      lang: highlighter.getLoadedLanguages().includes(name) ? name : 'text',
-      theme: CODE_THEME,
-      transformers: [
-        transformerNotationHighlight(),
-        transformerNotationFocus(),
-        transformerNotationDiff(),
-        transformerRemoveNotationEscape(),
-      ],
-    });
-  } catch (error) {
-    // Prose must still render if highlighting fails; the block just loses its colours.
+export function highlightSnippet(code: string, lang: string): Promise<string> {
+  return cache.get([HIGHLIGHTER, 'snippet', code, lang], () => highlightSnippetNow(code, lang)).catch((error: unknown) => {
+    // Prose must still render if highlighting fails; the block just loses its colours (and is not kept so).
     console.warn('highlightSnippet: rendering as plain text', error);
     return `<pre class="shiki"><code>${escapeHtml(code)}</code></pre>`;
-  }
+  });
+}
+
+async function highlightSnippetNow(code: string, lang: string): Promise<string> {
+  const highlighter = await getHighlighter();
+  // A fence info string may carry more than the language (`ts title="x"`).
+  const name = lang.trim().split(/\s+/)[0].toLowerCase();
+  return highlighter.codeToHtml(code.replace(/\n$/, ''), {
+    lang: highlighter.getLoadedLanguages().includes(name) ? name : 'text',
+    theme: CODE_THEME,
+    transformers: [transformerNotationHighlight(), transformerNotationFocus(), transformerNotationDiff(), transformerRemoveNotationEscape()],
+  });
 }
 
 /** Shiki HTML for lesson code and the text of each line left once notations are removed. */
