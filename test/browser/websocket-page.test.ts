@@ -104,4 +104,41 @@ describe('the WebSocket lesson page in Chromium', () => {
     expect(trace.some((e) => e.kind === 'http-request' && e.client === 'bob' && e.method === 'POST' && e.url.includes('/chat/send'))).toBe(true);
     expect(errors).toEqual([]);
   });
+  it('keeps its wire view at the newest frame while the reader is at the bottom, and still where the reader scrolled up to', async () => {
+    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
+    const put = (body: unknown) => fetch(`${url}/api/lessons/${SLUG}/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put({ params: { heartbeatMs: 300 } })).status).toBe(200); // a ping and a pong every 0.3 s: rows keep coming
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${url}/lessons/${SLUG}/`);
+    const scroller = page.locator('socket-wire-view .scroller').first();
+    await scroller.waitFor();
+    await scroller.scrollIntoViewIfNeeded();
+    const state = () => scroller.evaluate((el) => ({ top: el.scrollTop, max: el.scrollHeight - el.clientHeight, rows: el.querySelectorAll('ol > li').length }));
+    /** Waits for more rows than now, then says where the view is. */
+    const afterMoreRows = async () => {
+      const { rows } = await state();
+      return waitFor(async () => {
+        const now = await state();
+        return now.rows > rows && now;
+      }, { what: 'more frames in the wire view' });
+    };
+
+    await waitFor(async () => (await state()).max > 50, { what: 'more frames than the wire view shows at once' });
+    const atNewest = async () => {
+      const { top, max } = await state();
+      return max > 0 && Math.abs(top - max) < 2;
+    };
+    for (let i = 0; i < 2; i++) {
+      await afterMoreRows();
+      await waitFor(atNewest, { what: 'the view at the newest frame' });
+    }
+    await scroller.evaluate((el) => (el.scrollTop = 0));
+    for (let i = 0; i < 2; i++) expect((await afterMoreRows()).top).toBe(0);
+    await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await afterMoreRows();
+    await waitFor(atNewest, { what: 'the view following again from the bottom' });
+    expect(errors).toEqual([]);
+  });
 });
