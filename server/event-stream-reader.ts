@@ -35,6 +35,7 @@ const MAX_HEAD_BYTES = 16 * 1024;
 export function readEventStream(url: URL, { headers = {}, onEvent, signal }: EventStreamOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return resolve();
+    if (url.protocol !== 'http:') return reject(new Error(`event stream: only http: URLs are read here, got ${url.protocol}`));
     const socket = connect({ host: url.hostname, port: Number(url.port || 80) });
     socket.setNoDelay(true);
     const fields = Object.entries({ ...headers, Accept: 'text/event-stream' })

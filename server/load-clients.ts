@@ -2,7 +2,8 @@
  * Headless clients of the four techniques, for load: the virtual clients of the choosing lesson
  * and the benchmarks. Each one receives the feed the way its technique does and reports every
  * new version it gets with the time it got it (latency = receipt − `changedAt`: same machine,
- * same clock). Plain `node:http` and `ws`: no browser, thousands per process.
+ * same clock). Plain `node:http` for the polls, `ws` for the sockets and a lean reader on a TCP
+ * socket for the event streams (event-stream-reader.ts): no browser, thousands per process.
  */
 import { request, type Agent } from 'node:http';
 import { WebSocket } from 'ws';
