@@ -36,7 +36,7 @@ export interface FanOutOptions {
   pin?: boolean;
 }
 
-/** One server in one round: latencies over every receipt of the measured events. */
+/** One server in one round: each measured event's latencies over its receipts, and their medians. */
 export interface RunFigures extends LoadFigures {
   /** Start of the first connection → every client has its first snapshot, ms (the servers compared connect theirs at the same time). */
   connectMs: number;
