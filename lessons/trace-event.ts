@@ -221,6 +221,11 @@ export interface ClientShowEvent extends TraceBase {
   changedAt: number;
   /** How old the value was when it was shown: show time minus `changedAt`, ms. */
   staleMs: number;
+  /**
+   * The first value this run of the client showed (since the page or an edit started it): the data
+   * as it was when the client came, not a change delivered to it, so no measure of delivery latency.
+   */
+  first?: true;
 }
 
 /** The page cancelled a request before its answer came (the client was stopped or restarted). */

@@ -60,10 +60,11 @@ export function createLessonComparison({ compare, feed, apiBase, intervalMs }: L
     observe(event) {
       if (event.kind !== 'client-show') return;
       const kind = kindOf.get(event.client.replace(/-\d+$/, '')); // a second tab's client is `sse-2`
-      const last = shown.get(event.client);
+      // The first value a client shows is the data as it was when it started (a reloaded page's client
+      // starts again under the same id): its age is no delivery latency.
+      const last = event.first ? undefined : shown.get(event.client);
       if (!kind || (last ?? -1) >= event.version) return;
       shown.set(event.client, event.version);
-      // The first value a client shows is the data as it was when it started: its age is no delivery latency.
       if (last !== undefined) figures.addLatencies(kind, [event.staleMs]);
     },
     figures: () => (latest = figures.take(virtual.state())),

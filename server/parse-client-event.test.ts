@@ -41,9 +41,11 @@ describe('parseClientEvent', () => {
       expect(parseClientEvent(input)).toEqual(input);
     });
 
-    it('a client-show with version, changedAt and staleMs', () => {
+    it("a client-show with version, changedAt and staleMs, and whether it is the client's first", () => {
       const input = { kind: 'client-show', t: 1_300, lane: 'client:naive', client: 'naive', version: 7, changedAt: 900, staleMs: 400 };
       expect(parseClientEvent(input)).toEqual(input);
+      expect(parseClientEvent({ ...input, first: true })).toEqual({ ...input, first: true });
+      expect(parseClientEvent({ ...input, first: 'yes' })).toEqual(input);
     });
 
     it('a client-message with its url, type, last event id, data and version', () => {

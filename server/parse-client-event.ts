@@ -29,7 +29,7 @@ export function parseClientEvent(input: unknown): TraceInput | undefined {
       return { ...base, kind: 'client-response', conn: base.conn, status: e.status as number, ...(finite(e.version) ? { version: e.version as number } : {}) };
     case 'client-show':
       if (!finite(e.version) || !finite(e.changedAt) || !finite(e.staleMs)) return undefined;
-      return { ...base, kind: 'client-show', version: e.version as number, changedAt: e.changedAt as number, staleMs: e.staleMs as number };
+      return { ...base, kind: 'client-show', version: e.version as number, changedAt: e.changedAt as number, staleMs: e.staleMs as number, ...(e.first === true ? { first: true } : {}) };
     case 'client-abort':
       if (typeof base.conn !== 'string') return undefined;
       return { ...base, kind: 'client-abort', conn: base.conn };

@@ -83,6 +83,7 @@ export function createClientContext({ slug, clientId, label, options, now, timeS
     reportFrom(frame, { ...base, kind: 'client-error', t: now(), message: error instanceof Error ? error.message : String(error) });
   };
 
+  let shown = false;
   const context: ClientContext = {
     clientId,
     label,
@@ -94,7 +95,9 @@ export function createClientContext({ slug, clientId, label, options, now, timeS
     show(snapshot) {
       const t = now();
       const frame = clientFrameOf(new Error().stack);
-      reportFrom(frame, { ...base, kind: 'client-show', t, version: snapshot.version, changedAt: snapshot.changedAt, staleMs: Math.max(0, t - snapshot.changedAt) });
+      const first = !shown;
+      shown = true;
+      reportFrom(frame, { ...base, kind: 'client-show', t, version: snapshot.version, changedAt: snapshot.changedAt, staleMs: Math.max(0, t - snapshot.changedAt), ...(first ? { first } : {}) });
       onShow(snapshot);
     },
     reportError,

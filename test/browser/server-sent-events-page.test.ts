@@ -34,9 +34,12 @@ describe('the SSE lesson page in Chromium', () => {
     await waitFor(async () => (await shownVersion(page, 'a')) > before + 10, { what: 'tab A showing versions after the reconnect', timeoutMs: 15_000 });
 
     const trace = await traceOf(url, SLUG);
-    const versions = trace.filter((e): e is ClientShowEvent => e.kind === 'client-show' && e.client === 'a').map((e) => e.version);
+    const shows = trace.filter((e): e is ClientShowEvent => e.kind === 'client-show' && e.client === 'a');
+    const versions = shows.map((e) => e.version);
     const first = versions[0]!;
     expect(versions).toEqual(versions.map((_, i) => first + i)); // consecutive: no hole, no double
+    // Only the value the client came to is its first: the reconnect is the same run of the client.
+    expect(shows.map((e) => e.first === true)).toEqual(shows.map((_, i) => i === 0));
     const dataRequests = trace.filter((e): e is HttpRequestEvent => e.kind === 'http-request' && e.client === 'a' && e.url.includes('/data'));
     expect(dataRequests.length).toBeGreaterThanOrEqual(2);
     expect(dataRequests[0]!.headers['last-event-id']).toBeUndefined();

@@ -37,6 +37,23 @@ describe('the choosing lesson: one feed, four techniques', () => {
     socket.close();
   });
 
+  it("counts a page client's deliveries toward its technique's latency, but not the first value it shows (also after the page is reloaded)", async () => {
+    const { url, workbench } = await startWorkbench();
+    await put(url, '/api/lessons/choosing/scenario', { kind: 'manual' });
+    const live = new WebSocket(`${url.replace('http', 'ws')}/api/live?lesson=choosing`);
+    await new Promise((resolve, reject) => live.once('open', resolve).once('error', reject));
+    const t = Date.now();
+    const show = (version: number, staleMs: number, first?: true) => ({ kind: 'client-show', lane: 'client:sse', client: 'sse', t: t + version, version, changedAt: t - staleMs, staleMs, ...(first ? { first } : {}) });
+    // The page's SSE client starts (its first value is 4 s old: the data before it came), gets a change;
+    // the page is reloaded, and the new client, under the same id, starts and gets a change again.
+    const events = [show(1, 4_000, true), show(2, 30), show(2, 900), show(3, 5_000, true), show(4, 40)];
+    live.send(JSON.stringify({ type: 'client-events', events }));
+    const comparison = workbench.hosts.get('choosing')!.comparison!;
+    await waitFor(async () => (await traceOf(url, 'choosing')).filter((e) => e.kind === 'client-show').length === events.length, { what: 'every show recorded' });
+    expect(comparison.figures().techniques.find((r) => r.kind === 'sse')).toMatchObject({ deliveries: 2, latencyP50Ms: 30, latencyP99Ms: 40 });
+    live.close();
+  });
+
   it('runs virtual clients of each technique in another process, counts them in the figures without tracing each, and stops them', async () => {
     const { url, workbench } = await startWorkbench();
     await put(url, '/api/lessons/choosing/scenario', { kind: 'interval', everyMs: 500 });
