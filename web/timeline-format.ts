@@ -132,7 +132,7 @@ export function summarizeEvent(event: TraceEvent, request?: RequestContext): str
     case 'ws-close':
       return `WebSocket closed ${event.code}${event.reason ? ` ${event.reason}` : ''}${event.by ? ` (closed by the ${event.by})` : ''}`;
     case 'reload':
-      return `reloaded #${event.generation} (${event.reason}) ${event.file}`;
+      return event.reason === 'start' ? `${event.file} started` : `reloaded #${event.generation} (${event.reason}) ${event.file}`;
     case 'error':
       return `${event.phase} error: ${event.message}`;
     case 'check':

@@ -327,6 +327,12 @@ describe('layoutTimeline', () => {
       expect(result.bars.map((b) => [b.classes, b.open])).toEqual([[['hold', 'open'], true]]);
     });
 
+    it("calls the server's first load its start, not a reload", () => {
+      const start = (t: number, file: 'server.ts' | 'client.ts'): TraceInput => ({ kind: 'reload', t, lane: 'server', generation: 1, file, reason: 'start' });
+      const result = layout(trace(start(1500, 'server.ts'), start(1600, 'client.ts')), { now: 1900 });
+      expect(result.markers.map((m) => m.label)).toEqual(['server started', 'client.ts started']);
+    });
+
     it('links a change only to the first show of it on each lane, not to later polls showing it again', () => {
       const events = trace(feedChange(1100, 5), show(1300, 5, 1100), show(1500, 5, 1100), show(1700, 5, 1100));
       const result = layout(events, { now: 1900 });

@@ -3,7 +3,7 @@
  * (x in px of the plot area, lanes as indexes). `<event-timeline>` only draws what this returns.
  */
 import type { MissedUpdate } from '../lessons/missed-updates.ts';
-import { clientLabel, clientLane, type CheckEvent, type FeedChangeEvent, type HttpHeldEvent, type Lane, type TraceEvent } from '../lessons/trace-event.ts';
+import { clientLabel, clientLane, type CheckEvent, type FeedChangeEvent, type HttpHeldEvent, type Lane, type ReloadEvent, type TraceEvent } from '../lessons/trace-event.ts';
 import { describeMissedUpdate, formatStaleness, type HeldOutcome } from './timeline-format.ts';
 import { indexTrace, LOST_AFTER_MS, lowerBound, openAt, upperBound, type CheckRun, type ConnRecord, type ShowRecord, type TraceIndex } from './timeline-index.ts';
 
@@ -833,7 +833,7 @@ export function layoutTimeline(input: TimelineLayoutInput): TimelineLayout {
             key: `reload:${event.seq}`,
             seqs: [event.seq],
             classes: ['reload', `reason-${event.reason}`],
-            label: `${event.file === 'client.ts' ? 'client.ts ' : ''}reloaded #${event.generation}`,
+            label: reloadLabel(event),
             x: px,
             lane: 0,
             laneSpan: lanes.length,
@@ -1051,4 +1051,10 @@ function seqsOf(...events: (TraceEvent | undefined)[]): number[] {
   const seqs: number[] = [];
   for (const event of events) if (event) seqs.push(event.seq);
   return seqs;
+}
+
+/** A reload marker's label: the first load of the server is its start, not a reload. */
+function reloadLabel({ file, reason, generation }: ReloadEvent): string {
+  const name = file === 'client.ts' ? 'client.ts ' : '';
+  return reason === 'start' ? `${name || 'server '}started` : `${name}reloaded #${generation}`;
 }
