@@ -287,6 +287,41 @@ export interface LessonFigures {
   techniques: TechniqueFigures[];
   /** The virtual clients: how many of each kind run, the most allowed, and when they stop by themselves. */
   virtual: VirtualClientsState;
+  /** The last (or running) measurement of each technique alone, if one was asked for. */
+  alone?: AloneMeasurement;
+}
+
+/**
+ * What each technique costs the server on its own. One process serves all four, so its CPU cannot
+ * be told apart per technique while they run together: this runs `clients` virtual clients of one
+ * technique at a time, none of the others, and measures the lesson server's CPU and the latencies
+ * over `seconds`. The page's own four clients keep running meanwhile (a few requests a second).
+ */
+export interface AloneMeasurement {
+  clients: number;
+  seconds: number;
+  /** The technique being measured now; absent once done (or stopped). */
+  running?: TechniqueKind;
+  /** When the last technique was measured, server epoch ms. */
+  finishedAt?: number;
+  /** Why it stopped before the end, if it did. */
+  error?: string;
+  results: Partial<Record<TechniqueKind, AloneFigures>>;
+}
+
+/** One technique alone: the lesson server's CPU (% of one core) and the latencies, over the measurement. */
+export interface AloneFigures {
+  serverCpuPercent?: number;
+  latencyP50Ms?: number;
+  latencyP99Ms?: number;
+  deliveries: number;
+}
+
+/** What the page asks for: `clients` virtual clients of each technique in turn, each measured for `seconds`. */
+export interface AloneRequest {
+  clients: number;
+  /** @default 5 */
+  seconds?: number;
 }
 
 /** What the page asks of the virtual clients: how many per technique (0 stops one), and the short-polling interval. */

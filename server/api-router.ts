@@ -1,5 +1,5 @@
 import express, { Router, type RequestHandler } from 'express';
-import type { LessonSettings, SettingValue, VirtualClientsRequest } from '../lessons/lesson.ts';
+import type { AloneRequest, LessonSettings, SettingValue, VirtualClientsRequest } from '../lessons/lesson.ts';
 import { RECORDING_FORMAT, RECORDING_VERSION, type Recording } from '../lessons/recording.ts';
 import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
@@ -86,6 +86,14 @@ export function createApiRouter({ hosts, hub, presenter }: ApiRouterOptions): Ro
     const body = req.body as unknown;
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Expected a JSON object of clients per technique, e.g. {"sse": 1000}, and optionally the short-polling "intervalMs"');
     res.json(await comparison.setVirtualClients(body as VirtualClientsRequest));
+  });
+
+  // Measures each technique alone: {"clients": 1000, "seconds": 5}. Answers at once; the figures show how it goes.
+  router.post('/lessons/:slug/measure-alone', onlyJson, parseJson, async (req, res) => {
+    const comparison = comparisonOf(req.params.slug);
+    const body = req.body as Partial<AloneRequest> | null;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'Expected a JSON object like {"clients": 1000, "seconds": 5}');
+    res.status(202).json(await comparison.measureAlone({ clients: body.clients as number, ...(body.seconds === undefined ? {} : { seconds: body.seconds }) }));
   });
 
   router.post('/lessons/:slug/race', onlyJson, parseJson, async (req, res) => {

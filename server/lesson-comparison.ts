@@ -1,5 +1,6 @@
-import type { CompareTechnique, LessonFigures, TechniqueKind, VirtualClientsRequest, VirtualClientsState } from '../lessons/lesson.ts';
+import type { AloneMeasurement, AloneRequest, CompareTechnique, LessonFigures, TechniqueKind, VirtualClientsRequest, VirtualClientsState } from '../lessons/lesson.ts';
 import type { TraceEvent } from '../lessons/trace-event.ts';
+import { createAloneMeasurer } from './alone-measurer.ts';
 import type { Feed } from './feed.ts';
 import type { RouteCounts } from './route-meter.ts';
 import { createTechniqueFigures } from './technique-figures.ts';
@@ -18,6 +19,8 @@ export interface LessonComparison {
   /** A page watches the lesson; the returned function says it left. The virtual clients stop with the last page. */
   watch(): () => void;
   setVirtualClients(request: VirtualClientsRequest): Promise<VirtualClientsState>;
+  /** Measures each technique alone with `clients` virtual clients (see AloneMeasurement); the figures show how it goes. */
+  measureAlone(request: AloneRequest): Promise<AloneMeasurement>;
   close(): void;
 }
 
@@ -47,11 +50,16 @@ export function createLessonComparison({ compare, feed, apiBase, intervalMs }: L
       for (const [kind, latencies] of Object.entries(report.latencies)) figures.addLatencies(kind as TechniqueKind, latencies);
     },
   });
-  let latest = figures.take(virtual.state());
+  const alone = createAloneMeasurer({ compare, virtual, since: figures.since });
+  const take = (): LessonFigures => {
+    const measured = alone.state();
+    return { ...figures.take(virtual.state()), ...(measured ? { alone: measured } : {}) };
+  };
+  let latest = take();
   const stopFeed = feed.subscribe(() => figures.addChange());
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
-    latest = figures.take(virtual.state());
+    latest = take();
     for (const listener of listeners) listener(latest);
   };
 
@@ -67,7 +75,7 @@ export function createLessonComparison({ compare, feed, apiBase, intervalMs }: L
       shown.set(event.client, event.version);
       if (last !== undefined) figures.addLatencies(kind, [event.staleMs]);
     },
-    figures: () => (latest = figures.take(virtual.state())),
+    figures: () => (latest = take()),
     subscribe(listener) {
       listeners.add(listener);
       timer ??= setInterval(tick, EVERY_MS);
@@ -86,11 +94,19 @@ export function createLessonComparison({ compare, feed, apiBase, intervalMs }: L
       return () => {
         if (left) return;
         left = true;
-        if (--watchers === 0 && virtual.state().endsAt) virtual.stop('Stopped: the last page of the lesson was closed');
+        if (--watchers > 0) return;
+        alone.stop('Stopped: the last page of the lesson was closed');
+        if (virtual.state().endsAt) virtual.stop('Stopped: the last page of the lesson was closed');
       };
     },
-    setVirtualClients: (request) => virtual.set(request),
+    setVirtualClients(request) {
+      // A new short-polling interval alone (the page's "Short poll every") changes no counts.
+      if (Object.keys(request).some((key) => key !== 'intervalMs')) alone.stop('Stopped: the virtual clients were changed by hand');
+      return virtual.set(request);
+    },
+    measureAlone: (request) => alone.start(request),
     close() {
+      alone.stop('Stopped: the lesson closed');
       clearInterval(timer);
       stopFeed();
       virtual.stop();

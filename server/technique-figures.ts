@@ -1,4 +1,4 @@
-import type { CompareTechnique, LessonFigures, TechniqueKind, VirtualClientsState } from '../lessons/lesson.ts';
+import type { AloneFigures, CompareTechnique, LessonFigures, TechniqueKind, VirtualClientsState } from '../lessons/lesson.ts';
 import { nearestRank } from './nearest-rank.ts';
 import type { RouteCounts } from './route-meter.ts';
 
@@ -11,6 +11,8 @@ export interface TechniqueFigures {
   addLatencies(kind: TechniqueKind, latencies: readonly number[]): void;
   /** The figures over the last `windowMs`. */
   take(virtual: VirtualClientsState): LessonFigures;
+  /** The lesson server's CPU and one technique's latencies since `from` (within the window). */
+  since(from: number, kind: TechniqueKind): AloneFigures;
 }
 
 export interface TechniqueFiguresOptions {
@@ -76,6 +78,10 @@ export function createTechniqueFigures({ compare, windowMs = 10_000, now = Date.
       for (const ms of latencies) list.push({ at, ms });
       if (list.length > MAX_SAMPLES * 2) list.splice(0, list.length - MAX_SAMPLES);
     },
+    since(from, kind) {
+      const latencies = (samples.get(kind) ?? []).flatMap((s) => (s.at > from ? [s.ms] : []));
+      return { ...cpuPercent(readings.filter((r) => r.at > from)), ...percentiles(latencies), deliveries: latencies.length };
+    },
     take(virtual) {
       const at = now();
       trim(at - windowMs);
@@ -86,25 +92,23 @@ export function createTechniqueFigures({ compare, windowMs = 10_000, now = Date.
       // The changes whose bytes are in the window's readings.
       const changed = latest ? changes.filter((t) => t > begin - CHANGE_LAG_MS && t <= latest.at - CHANGE_LAG_MS).length : 0;
       const fresh = latest && at - latest.at < METERS_FRESH_MS ? latest : undefined;
-      const cpu = windowReadings.flatMap((r) => (r.cpu ? [r.cpu] : []));
-      const cpuSpanMs = sum(cpu.map((c) => c.spanMs));
       return {
         at,
         windowMs,
         changes: changes.filter((t) => t > at - windowMs).length,
-        ...(cpuSpanMs > 0 ? { serverCpuPercent: round1((sum(cpu.map((c) => c.ms)) / cpuSpanMs) * 100) } : {}),
+        ...cpuPercent(windowReadings),
         virtual,
         techniques: compare.map((technique) => {
           const counts = windowReadings.map((r) => r.routes[technique.route]).filter((c): c is RouteCounts => c !== undefined);
           const bytes = sum(counts.map((c) => c.bytesIn + c.bytesOut));
           const clients = counts.at(-1)?.clients ?? 0;
-          const latencies = samples.get(technique.kind)!.map((s) => s.ms).sort((a, b) => a - b);
+          const latencies = samples.get(technique.kind)!.map((s) => s.ms);
           return {
             kind: technique.kind,
             label: technique.label,
             requestsPerSec: round1(sum(counts.map((c) => c.requests)) / seconds),
             ...(changed > 0 && clients > 0 ? { bytesPerUpdate: Math.round(bytes / changed / clients) } : {}),
-            ...(latencies.length > 0 ? { latencyP50Ms: round1(nearestRank(latencies, 50)), latencyP99Ms: round1(nearestRank(latencies, 99)) } : {}),
+            ...percentiles(latencies),
             deliveries: latencies.length,
             open: fresh?.routes[technique.route]?.open ?? 0,
             clients,
@@ -114,6 +118,19 @@ export function createTechniqueFigures({ compare, windowMs = 10_000, now = Date.
       };
     },
   };
+}
+
+/** The CPU the readings say the runner used, % of one core over the time they span. */
+function cpuPercent(readings: readonly Reading[]): { serverCpuPercent?: number } {
+  const cpu = readings.flatMap((r) => (r.cpu ? [r.cpu] : []));
+  const spanMs = sum(cpu.map((c) => c.spanMs));
+  return spanMs > 0 ? { serverCpuPercent: round1((sum(cpu.map((c) => c.ms)) / spanMs) * 100) } : {};
+}
+
+function percentiles(latencies: number[]): { latencyP50Ms?: number; latencyP99Ms?: number } {
+  if (latencies.length === 0) return {};
+  latencies.sort((a, b) => a - b);
+  return { latencyP50Ms: round1(nearestRank(latencies, 50)), latencyP99Ms: round1(nearestRank(latencies, 99)) };
 }
 
 const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

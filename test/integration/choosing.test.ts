@@ -104,4 +104,40 @@ describe('the choosing lesson: one feed, four techniques', () => {
     }).then((f) => expect(f.virtual).toMatchObject({ counts: { sse: 0 }, error: expect.stringContaining('last page') }));
     stop();
   });
+
+  it('measures each technique alone: its virtual clients and none of the others, one after the other, then puts them back', async () => {
+    const { url, workbench } = await startWorkbench();
+    await put(url, '/api/lessons/choosing/scenario', { kind: 'interval', everyMs: 500 });
+    const comparison = workbench.hosts.get('choosing')!.comparison!;
+    const leave = comparison.watch();
+    const measure = (body: unknown) => fetch(`${url}/api/lessons/choosing/measure-alone`, { method: 'POST', headers: json, body: JSON.stringify(body) });
+    const seen = new Set<string>();
+    const stop = comparison.subscribe((f) => {
+      const running = f.alone?.running;
+      // While one technique is measured, only it has virtual clients.
+      if (running && Object.entries(f.virtual.counts).every(([kind, n]) => n === (kind === running ? 10 : 0))) seen.add(running);
+    });
+
+    const started = await measure({ clients: 10, seconds: 1 });
+    expect([started.status, await started.json()]).toEqual([202, expect.objectContaining({ clients: 10, seconds: 1, running: 'short-polling', results: {} })]);
+    const again = await measure({ clients: 10 });
+    expect([again.status, await again.json()]).toEqual([409, { error: expect.stringContaining('Already measuring') }]);
+    for (const bad of [{ clients: 0 }, { clients: 10, seconds: 99 }, { clients: 'many' }, [10]]) expect((await measure(bad)).status).toBe(400);
+
+    const done = await waitFor(() => comparison.figures().alone?.finishedAt !== undefined && comparison.figures(), { timeoutMs: 30_000, what: 'every technique measured alone' });
+    expect(Object.keys(done.alone!.results)).toEqual(['short-polling', 'long-polling', 'sse', 'websocket']);
+    for (const figures of Object.values(done.alone!.results)) expect(figures).toMatchObject({ serverCpuPercent: expect.any(Number), deliveries: expect.any(Number) });
+    expect(done.alone!.results.sse!.deliveries).toBeGreaterThan(0);
+    expect([...seen]).toEqual(['short-polling', 'long-polling', 'sse', 'websocket']);
+    await waitFor(() => Object.values(comparison.figures().virtual.counts).every((n) => n === 0), { what: 'the virtual clients back to none' });
+
+    // Changing the virtual clients by hand stops a measurement, and leaves them as they are then (not put back).
+    expect((await measure({ clients: 10, seconds: 5 })).status).toBe(202);
+    await put(url, '/api/lessons/choosing/virtual-clients', { sse: 5 });
+    expect(comparison.figures().alone).toMatchObject({ running: undefined, error: expect.stringContaining('changed by hand') });
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the first technique's settling: no next one, nothing put back
+    expect(comparison.figures().virtual.counts).toEqual({ 'short-polling': 10, 'long-polling': 0, sse: 5, websocket: 0 });
+    stop();
+    leave();
+  });
 });

@@ -24,7 +24,7 @@ describe('the choosing lesson page in Chromium', () => {
     for (const lane of ['short polling', 'long polling', 'SSE', 'WebSocket']) expect(await page.locator('event-timeline .lane-label', { hasText: lane }).count()).toBeGreaterThan(0);
 
     // 1 000 virtual clients of each technique: counted in the figures, not drawn.
-    await figures.locator('button', { hasText: '1,000' }).click();
+    await figures.getByRole('button', { name: '1,000', exact: true }).click();
     const comparison = workbench.hosts.get('choosing')!.comparison!;
     const row = (f: LessonFigures, kind: string) => f.techniques.find((t) => t.kind === kind)!;
     let last: LessonFigures | undefined;
@@ -57,6 +57,16 @@ describe('the choosing lesson page in Chromium', () => {
     await every.fill('2000');
     await every.press('Enter');
     await waitFor(() => comparison.figures().virtual.intervalMs === 2_000, { timeoutMs: 10_000, what: 'the virtual clients polling every 2 s' });
+
+    // Measure each alone: one technique's 1 000 virtual clients at a time, the server's CPU with each, then the 4 × 1 000 back.
+    await figures.locator('button.measure-alone').click();
+    await figures.locator('button.measure-alone', { hasText: /Measuring Short polling alone/ }).waitFor({ timeout: 5_000 });
+    const aloneCpu = () => Promise.all(KINDS.map((kind) => figures.locator(`tr[data-kind="${kind}"] td.alone-cpu`).innerText()));
+    await waitFor(async () => (await aloneCpu()).every((text) => /^\d[\d.]* %$/.test(text)), { timeoutMs: 60_000, what: 'the CPU alone of every technique' });
+    const [shortPolling, , sse] = (await aloneCpu()).map((text) => Number.parseFloat(text));
+    console.log(`CPU alone, 1 000 virtual clients: ${(await aloneCpu()).join(' / ')} (short polling / long polling / SSE / WebSocket)`);
+    expect(shortPolling).toBeGreaterThan(sse!); // a thousand requests a second against a write per change
+    await waitFor(() => KINDS.every((k) => comparison.figures().virtual.counts[k as keyof LessonFigures['virtual']['counts']] === 1_000), { timeoutMs: 10_000, what: 'the virtual clients put back' });
     expect(errors).toEqual([]);
 
     // Closing the page stops them.

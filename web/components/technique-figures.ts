@@ -1,18 +1,21 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { LessonFigures, TechniqueFigures, TechniqueKind, VirtualClientsRequest } from '../../lessons/lesson.ts';
+import type { AloneMeasurement, LessonFigures, TechniqueFigures, TechniqueKind, VirtualClientsRequest } from '../../lessons/lesson.ts';
 import { callApi } from '../api.ts';
 import { ControlErrorEvent } from '../events.ts';
 import { theme } from '../theme.ts';
 
 /** Quick settings of the virtual clients, per technique. */
 const PRESETS = [0, 100, 1_000, 5_000];
+/** Virtual clients per technique when each is measured alone (fewer where this machine allows fewer). */
+const ALONE_CLIENTS = 1_000;
 
 /**
  * The choosing lesson's live figures: one row per technique (requests/s, bytes per update,
  * latency p50/p99, open connections, clients) with its virtual clients, and the lesson server's
  * CPU. The figures come from the server once a second; changing a count asks it to start or
- * stop virtual clients.
+ * stop virtual clients. One process serves every technique, so its CPU is per technique only when
+ * each is measured alone: "Measure each alone" does that, one technique after the other.
  * @fires control-error - Starting or stopping virtual clients failed (e.g. more than allowed).
  */
 @customElement('technique-figures')
@@ -95,10 +98,11 @@ export class TechniqueFiguresView extends LitElement {
             <th scope="col" title="The most connections open on the route at once in the last second: held polls, streams, sockets">open</th>
             <th scope="col" title="Clients that used the route in the window">clients</th>
             <th scope="col" title="Headless clients in a separate process (0 to ${figures.virtual.max})">virtual</th>
+            <th scope="col" title="The lesson server's CPU (% of one core) while only this technique had virtual clients: Measure each alone">CPU alone</th>
           </tr>
         </thead>
         <tbody>
-          ${figures.techniques.map((t) => this._row(t, figures.virtual.max))}
+          ${figures.techniques.map((t) => this._row(t, figures.virtual.max, figures.alone))}
         </tbody>
       </table>
       <div class="footer">
@@ -112,11 +116,28 @@ export class TechniqueFiguresView extends LitElement {
         </span>
         ${endsIn !== undefined ? html`<span>stop by themselves in ${Math.floor(endsIn / 60)}:${String(endsIn % 60).padStart(2, '0')}</span>` : nothing}
         ${figures.virtual.error ? html`<span class="error" role="status">${figures.virtual.error}</span>` : nothing}
+        ${this._renderAlone(figures)}
       </div>
     `;
   }
 
-  private _row(t: TechniqueFigures, max: number) {
+  private _renderAlone({ alone, virtual, techniques }: LessonFigures) {
+    const clients = Math.min(ALONE_CLIENTS, virtual.max, virtual.maxTotal);
+    const running = techniques.findIndex((t) => t.kind === alone?.running);
+    return html`<span class="alone">
+      <button
+        class="measure-alone"
+        ?disabled=${running >= 0}
+        title="Runs ${clients.toLocaleString('en')} virtual clients of one technique at a time, none of the others, and measures the server's CPU with each; then puts the virtual clients back"
+        @click=${() => this._measureAlone(clients)}
+      >
+        ${running >= 0 ? `Measuring ${techniques[running]!.label} alone… ${running + 1}/${techniques.length}` : `Measure each alone (${clients.toLocaleString('en')} clients)`}
+      </button>
+      ${alone?.error ? html`<span class="error" role="status">${alone.error}</span>` : nothing}
+    </span>`;
+  }
+
+  private _row(t: TechniqueFigures, max: number, alone: AloneMeasurement | undefined) {
     const value = (n: number | undefined, unit = '') => (n === undefined ? html`<td class="none">—</td>` : html`<td>${formatFigure(n)}${unit}</td>`);
     return html`<tr data-kind=${t.kind}>
       <th scope="row">${t.label}</th>
@@ -133,7 +154,27 @@ export class TechniqueFiguresView extends LitElement {
           @change=${(e: Event) => this._apply({ [t.kind]: (e.target as HTMLInputElement).valueAsNumber })}
         />
       </td>
+      ${this._aloneCell(t.kind, alone)}
     </tr>`;
+  }
+
+  private _aloneCell(kind: TechniqueKind, alone: AloneMeasurement | undefined) {
+    if (alone?.running === kind) return html`<td class="none alone-cpu">measuring…</td>`;
+    const figures = alone?.results[kind];
+    if (figures?.serverCpuPercent === undefined) return html`<td class="none alone-cpu">—</td>`;
+    const latency = figures.latencyP99Ms === undefined ? '' : `, latency p50 ${formatFigure(figures.latencyP50Ms!)} ms, p99 ${formatFigure(figures.latencyP99Ms)} ms`;
+    return html`<td class="alone-cpu" title="With ${alone!.clients.toLocaleString('en')} virtual clients of this technique only, over ${alone!.seconds} s${latency}">
+      ${formatFigure(figures.serverCpuPercent)} %
+    </td>`;
+  }
+
+  private async _measureAlone(clients: number) {
+    try {
+      const alone = await callApi<AloneMeasurement>('POST', `/api/lessons/${this.slug}/measure-alone`, { clients });
+      if (this.figures) this.figures = { ...this.figures, alone };
+    } catch (error) {
+      this.dispatchEvent(new ControlErrorEvent(error instanceof Error ? error.message : String(error)));
+    }
   }
 
   protected override updated(changed: PropertyValues<this>): void {
