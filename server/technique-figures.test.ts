@@ -45,4 +45,23 @@ describe('createTechniqueFigures', () => {
     expect(sse).toMatchObject({ deliveries: 0, open: 0 });
     expect(sse!.bytesPerUpdate).toBeUndefined();
   });
+
+  it('gives the CPU and one technique\'s latencies since a moment, for measuring it alone', () => {
+    let now = 0;
+    const figures = createTechniqueFigures({ compare, windowMs: 10_000, now: () => now });
+    const cpuAt = (at: number, cpuMicros: number) => {
+      now = at;
+      figures.addMeters({}, cpuMicros);
+    };
+    cpuAt(1_000, 0);
+    cpuAt(2_000, 900_000); // 90 % before the moment
+    figures.addLatencies('sse', [500]);
+    cpuAt(3_000, 1_000_000); // then 10 %, then 30 %
+    figures.addLatencies('sse', [10, 20, 30]);
+    figures.addLatencies('short-polling', [400]);
+    cpuAt(4_000, 1_300_000);
+    expect(figures.since(2_000, 'sse')).toEqual({ serverCpuPercent: 20, latencyP50Ms: 20, latencyP99Ms: 30, deliveries: 3 });
+    expect(figures.since(4_000, 'sse')).toEqual({ deliveries: 0 });
+  });
 });
+
