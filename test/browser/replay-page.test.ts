@@ -11,9 +11,10 @@ import { buildStaticSite } from '../../server/static-site.ts';
 import { launchChromium } from '../setup/chromium.ts';
 import { ROOT, startWorkbench, waitFor } from '../setup/workbench.ts';
 
-/** The seqs of the trace events the timeline draws shapes for. */
+/** The seqs of the trace events the timeline draws shapes for, each once (a shape across two slices of the track is drawn in both). */
 async function drawnSeqs(page: Page): Promise<number[]> {
-  return page.locator('event-timeline [data-seq]').evaluateAll((shapes) => shapes.map((s) => Number(s.getAttribute('data-seq'))));
+  const seqs = await page.locator('event-timeline [data-seq]').evaluateAll((shapes) => shapes.map((s) => Number(s.getAttribute('data-seq'))));
+  return [...new Set(seqs)];
 }
 
 /** Moves the replay's position slider to `fraction` of the recording, as a drag would. */
