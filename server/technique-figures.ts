@@ -127,6 +127,7 @@ function cpuPercent(readings: readonly Reading[]): { serverCpuPercent?: number }
   return spanMs > 0 ? { serverCpuPercent: round1((sum(cpu.map((c) => c.ms)) / spanMs) * 100) } : {};
 }
 
+/** The median and p99 of `latencies` (sorted in place). */
 function percentiles(latencies: number[]): { latencyP50Ms?: number; latencyP99Ms?: number } {
   if (latencies.length === 0) return {};
   latencies.sort((a, b) => a - b);
