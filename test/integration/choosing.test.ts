@@ -118,6 +118,11 @@ describe('the choosing lesson: one feed, four techniques', () => {
       if (running && Object.entries(f.virtual.counts).every(([kind, n]) => n === (kind === running ? 10 : 0))) seen.add(running);
     });
 
+    // Another site's page may not start one (it runs thousands of clients on this machine).
+    const foreign = await fetch(`${url}/api/lessons/choosing/measure-alone`, { method: 'POST', headers: { ...json, origin: 'https://evil.example' }, body: '{"clients": 10}' });
+    expect(foreign.status).toBe(403);
+    expect(comparison.figures().alone).toBeUndefined();
+
     // Two seconds each: the runner's meters (with its CPU time) come once a second.
     const started = await measure({ clients: 10, seconds: 2 });
     expect([started.status, await started.json()]).toEqual([202, expect.objectContaining({ clients: 10, seconds: 2, running: 'short-polling', results: {} })]);
