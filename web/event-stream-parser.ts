@@ -29,7 +29,6 @@ export interface EventStreamParser {
 }
 
 const LF = 0x0a;
-const CR = 0x0d;
 const BOM = 0xfeff;
 const ASCII_DIGITS = /^[0-9]+$/;
 
@@ -105,17 +104,21 @@ export function createEventStreamParser({ onEvent, onRetry }: EventStreamParserO
         skipLeadingLf = false;
         if (chunk.charCodeAt(start) === LF) start++;
       }
-      for (let i = start; i < chunk.length; i++) {
-        const code = chunk.charCodeAt(i);
-        if (code !== LF && code !== CR) continue;
+      // Line ends found with indexOf, not char by char: a load client parses thousands of streams.
+      let lf = chunk.indexOf('\n', start);
+      let cr = chunk.indexOf('\r', start);
+      while (lf >= 0 || cr >= 0) {
+        const i = cr < 0 || (lf >= 0 && lf < cr) ? lf : cr;
         endLine(chunk, start, i);
+        start = i + 1;
         // A CR ends the line at once, so a CR-terminated blank line dispatches without waiting
         // for the next chunk; the LF of a CRLF, here or at the start of the next chunk, is skipped.
-        if (code === CR) {
-          if (i + 1 === chunk.length) skipLeadingLf = true;
-          else if (chunk.charCodeAt(i + 1) === LF) i++;
+        if (i === cr) {
+          if (start === chunk.length) skipLeadingLf = true;
+          else if (chunk.charCodeAt(start) === LF) start++;
         }
-        start = i + 1;
+        if (lf >= 0 && lf < start) lf = chunk.indexOf('\n', start);
+        if (cr >= 0 && cr < start) cr = chunk.indexOf('\r', start);
       }
       if (start < chunk.length) pendingLine.push(start === 0 ? chunk : chunk.slice(start));
     },
