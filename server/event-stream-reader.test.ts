@@ -1,34 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChunkedDecoder, createEventParser, readEventStream, type StreamEvent } from './event-stream-reader.ts';
-
-/** Feeds `text` to a parser one character at a time and all at once; both must give `events`. */
-function parseBothWays(text: string): StreamEvent[][] {
-  const runs: StreamEvent[][] = [[], []];
-  const whole = createEventParser((event) => runs[0]!.push(event));
-  whole(text);
-  const bytewise = createEventParser((event) => runs[1]!.push(event));
-  for (const char of text) bytewise(char);
-  return runs;
-}
-
-describe('createEventParser', () => {
-  it('dispatches on a blank line, joins data lines with LF and keeps the last id, whatever the line endings', () => {
-    const text = ': comment\n\ndata: one\nid: 1\n\r\ndata:two\r\ndata:  three\r\rid: 2\nevent: named\ndata\n\ndata: no blank line yet';
-    for (const events of parseBothWays(text)) {
-      expect(events).toEqual([
-        { data: 'one', lastEventId: '1' },
-        { data: 'two\n three', lastEventId: '1' },
-        { data: '', lastEventId: '2' },
-      ]);
-    }
-  });
-
-  it('ignores an id with a NUL in it, and a block with no data', () => {
-    for (const events of parseBothWays('id: 5\n\nid: a\0b\ndata: x\n\n')) expect(events).toEqual([{ data: 'x', lastEventId: '5' }]);
-  });
-});
+import { createChunkedDecoder, readEventStream, type StreamEvent } from './event-stream-reader.ts';
 
 describe('createChunkedDecoder', () => {
   it('gives the chunks’ contents whatever the reads cut, and says where the body ends', () => {

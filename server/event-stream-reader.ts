@@ -1,21 +1,17 @@
 /**
  * A lean `text/event-stream` reader for headless load clients: one HTTP/1.1 GET on a plain TCP
  * socket, the response's chunked framing (when it has one) undone, and the stream parsed by the
- * WHATWG rules (lines end in CRLF, LF or CR; `data:` lines join with LF; a blank line dispatches).
+ * WHATWG rules (the page's own parser, web/event-stream-parser.ts).
  * It exists because thousands of them share one process: `node:http`'s response stream costs
  * about a third more CPU per event, and a load generator slower than the server it measures
  * measures itself.
  */
 import { connect } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
+import { createEventStreamParser, type EventStreamEvent } from '../web/event-stream-parser.ts';
 
-/** One dispatched event. */
-export interface StreamEvent {
-  /** The `data:` lines, joined with LF. */
-  data: string;
-  /** The stream's last event id after this event (what a reconnect sends as `Last-Event-ID`). */
-  lastEventId: string;
-}
+/** One dispatched event: its data, and the stream's last event id after it (what a reconnect sends as `Last-Event-ID`). */
+export type StreamEvent = Pick<EventStreamEvent, 'data' | 'lastEventId'>;
 
 export interface EventStreamOptions {
   /** Request headers besides `Host` and `Accept`. */
@@ -43,9 +39,9 @@ export function readEventStream(url: URL, { headers = {}, onEvent, signal }: Eve
       .join('');
     socket.write(`GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${fields}\r\n`);
 
-    const parse = createEventParser(onEvent);
+    const parser = createEventStreamParser({ onEvent: ({ data, lastEventId }) => onEvent({ data, lastEventId }) });
     const decoder = new StringDecoder('utf8');
-    const text = (bytes: Buffer) => parse(decoder.write(bytes));
+    const text = (bytes: Buffer) => parser.feed(decoder.write(bytes));
     let body: ((bytes: Buffer) => void) | undefined;
     let head: Buffer = Buffer.alloc(0);
 
@@ -107,40 +103,5 @@ export function createChunkedDecoder(onData: (bytes: Buffer) => void, onEnd: () 
       if (left === 0) left = -1;
     }
     pending = pending.subarray(at);
-  };
-}
-
-/** The WHATWG event-stream interpretation, fed text as it arrives. */
-export function createEventParser(onEvent: (event: StreamEvent) => void): (text: string) => void {
-  let buffer = '';
-  let data: string | undefined;
-  let lastEventId = '';
-  /** A CR ended the last piece: an LF starting the next one belongs to it. */
-  let afterCr = false;
-  return (text) => {
-    if (afterCr && text.startsWith('\n')) text = text.slice(1);
-    buffer += text;
-    let start = 0;
-    for (;;) {
-      const lf = buffer.indexOf('\n', start);
-      const cr = buffer.indexOf('\r', start);
-      const end = cr >= 0 && (lf < 0 || cr < lf) ? cr : lf;
-      if (end < 0) break;
-      const line = buffer.slice(start, end);
-      start = end + (buffer[end] === '\r' && buffer[end + 1] === '\n' ? 2 : 1);
-      if (line === '') {
-        if (data !== undefined) onEvent({ data, lastEventId });
-        data = undefined;
-        continue;
-      }
-      const colon = line.indexOf(':');
-      if (colon === 0) continue; // a comment
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(line[colon + 1] === ' ' ? colon + 2 : colon + 1);
-      if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
-      else if (field === 'id' && !value.includes('\0')) lastEventId = value;
-    }
-    afterCr = buffer.endsWith('\r') && start === buffer.length;
-    buffer = buffer.slice(start);
   };
 }
