@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRequestEvent, ReloadEvent } from '../../lessons/trace-event.ts';
 import type { CodeEditor } from '../../web/components/code-editor.ts';
+import { textNow } from '../setup/chromium.ts';
 import { editorText, openEditor, replaceInEditor } from '../setup/lesson-page.ts';
 import { traceOf, waitFor } from '../setup/workbench.ts';
 
@@ -26,7 +27,7 @@ describe('editing client.ts in the lesson page', () => {
     // An edit the server sees: the polls carry a marker.
     await replaceInEditor(page, "url('/data')", "url('/data?from=edit')");
     await page.keyboard.press('Control+s');
-    await waitFor(async () => (await status.textContent()) === 'Saved: the clients restart on your code', { what: 'the saved status' });
+    await waitFor(async () => (await textNow(status)) === 'Saved: the clients restart on your code', { what: 'the saved status' });
     const edited = await waitFor(async () => (await clientReloads(url))[0], { what: 'a reload of client.ts' });
     expect(edited.reason).toBe('edited');
     await waitFor(async () => (await pollsAfter(url, edited.seq)).some((e) => e.url.includes('from=edit')), { what: 'a poll from the edited client' });
@@ -37,7 +38,7 @@ describe('editing client.ts in the lesson page', () => {
     await replaceInEditor(page, 'let etag: string | null = null;', 'let etag: string | null = = null;');
     const broken = await editorText(page);
     await page.keyboard.press('Control+s');
-    await waitFor(async () => (await status.textContent())?.startsWith('1 error: the last good client keeps running'), { what: 'the error status' });
+    await waitFor(async () => (await textNow(status))?.startsWith('1 error: the last good client keeps running'), { what: 'the error status' });
     const etagLine = lineOf(broken, '= = null');
     expect(await status.textContent()).toContain(`line ${etagLine}:`);
     const marked = panel.locator('code-editor .cm-line', { has: page.locator('.cm-lintRange-error') });
@@ -52,7 +53,7 @@ describe('editing client.ts in the lesson page', () => {
     await replaceInEditor(page, 'async function poll() {', "async function poll() {\n    throw new Error('client broke');");
     const throwLine = lineOf(await editorText(page), 'client broke');
     await page.keyboard.press('Control+s');
-    await waitFor(async () => (await status.textContent()) === 'Saved: the clients restart on your code', { what: 'the saved status' });
+    await waitFor(async () => (await textNow(status)) === 'Saved: the clients restart on your code', { what: 'the saved status' });
     const thrown = await waitFor(async () => (await traceOf(url, 'short-polling')).find((e) => e.kind === 'client-error' && e.message === 'client broke'), {
       what: 'the client error',
     });
@@ -88,7 +89,7 @@ describe('editing client.ts in the lesson page', () => {
     await panel.locator('button.edit').click();
     await waitFor(async () => (await editorText(page)) === 'export function start() {}\n', { what: 'the edit in the editor' });
     await panel.locator('button.reset').click();
-    await waitFor(async () => (await status.textContent()) === 'Reset: the original client runs again', { what: 'the reset status' });
+    await waitFor(async () => (await textNow(status)) === 'Reset: the original client runs again', { what: 'the reset status' });
     const reset = (await clientReloads(url)).at(-1)!;
     expect(reset.reason).toBe('reset');
     const polls = await waitFor(async () => {

@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { FeedSnapshot } from '../../lessons/lesson.ts';
+import { textNow } from '../setup/chromium.ts';
 import { openLongPollPage, replaceInEditor } from '../setup/lesson-page.ts';
 import { traceOf, waitFor } from '../setup/workbench.ts';
 
@@ -50,7 +51,7 @@ describe('"Check my code" in the long-polling lesson page', () => {
     const signature = 'waitNaive(res: Response, _token?: Token) {';
     await replaceInEditor(page, signature, `${signature}\n    if (_token && isNewer(latest, _token)) return void res.json(latest);`);
     await page.keyboard.press('Control+s');
-    await waitFor(async () => (await editStatus.textContent()) === 'Saved: running your code', { what: 'the saved status' });
+    await waitFor(async () => (await textNow(editStatus)) === 'Saved: running your code', { what: 'the saved status' });
     await waitFor(async () => (await traceOf(url, 'long-polling')).some((e) => e.kind === 'reload' && e.reason === 'edited'), { what: 'a reload for the edit' });
     // The failed verdict was about the code that ran before.
     expect(await panel.locator('.check-status').count()).toBe(0);
@@ -63,7 +64,7 @@ describe('"Check my code" in the long-polling lesson page', () => {
     const res = await answer;
     expect(res.status(), await res.text()).toBe(201);
     const { change, opener } = (await res.json()) as { change: FeedSnapshot; opener?: FeedSnapshot };
-    await waitFor(async () => (await page.locator(`lesson-view .client[data-client="${naive}"] .value`).textContent())?.startsWith(`v${change.version} `), {
+    await waitFor(async () => (await textNow(page.locator(`lesson-view .client[data-client="${naive}"] .value`)))?.startsWith(`v${change.version} `), {
       what: `v${change.version} shown by ${naive}`,
     });
     // Red missed marks of the naive lane, if any, are of versions made before the edit ran.
@@ -74,7 +75,7 @@ describe('"Check my code" in the long-polling lesson page', () => {
     expect(await checkVerdicts(url)).toEqual(['fail', 'pass']);
 
     await panel.locator('button.reset').click();
-    await waitFor(async () => (await editStatus.textContent()) === 'Reset: the original runs again', { what: 'the reset status' });
+    await waitFor(async () => (await textNow(editStatus)) === 'Reset: the original runs again', { what: 'the reset status' });
     expect(await panel.locator('.check-status').count()).toBe(0);
     expect(await pressCheck(page)).toEqual({ result: 'fail', kind: 'error', text: expect.stringMatching(failed) });
     expect(await checkVerdicts(url)).toEqual(['fail', 'pass', 'fail']);

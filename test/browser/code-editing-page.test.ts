@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CodeFile } from '../../web/code-api.ts';
 import type { CodeEditor } from '../../web/components/code-editor.ts';
-import { launchChromium } from '../setup/chromium.ts';
+import { launchChromium, textNow } from '../setup/chromium.ts';
 import { editorText, openEditor, replaceInEditor } from '../setup/lesson-page.ts';
 import { startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
 
@@ -18,7 +18,7 @@ describe('editing server.ts in the lesson page', () => {
 
     await replaceInEditor(page, 'changedAt })', 'changedAt, editedBy: "the page" })');
     await page.keyboard.press('Control+s');
-    await waitFor(async () => (await status.textContent()) === 'Saved: running your code', { what: 'the saved status' });
+    await waitFor(async () => (await textNow(status)) === 'Saved: running your code', { what: 'the saved status' });
     await waitFor(async () => (await traceOf(url, 'short-polling')).some((e) => e.kind === 'reload' && e.reason === 'edited'), {
       what: 'a reload event for the edit',
     });
@@ -31,7 +31,7 @@ describe('editing server.ts in the lesson page', () => {
     await replaceInEditor(page, 'const etag =', 'const etag = =');
     await page.keyboard.press('Control+s');
     const etagLine = original.split('\n').findIndex((line) => line.includes('const etag =')) + 1;
-    await waitFor(async () => (await status.textContent())?.startsWith('1 error: the last good code keeps serving'), { what: 'the error status' });
+    await waitFor(async () => (await textNow(status))?.startsWith('1 error: the last good code keeps serving'), { what: 'the error status' });
     expect(await status.textContent()).toContain(`line ${etagLine}:`);
     const marked = panel.locator('code-editor .cm-line', { has: page.locator('.cm-lintRange-error') });
     await marked.waitFor();
@@ -44,7 +44,7 @@ describe('editing server.ts in the lesson page', () => {
     expect((await readData(url)).editedBy).toBe('the page');
 
     await panel.locator('button.reset').click();
-    await waitFor(async () => (await status.textContent()) === 'Reset: the original runs again', { what: 'the reset status' });
+    await waitFor(async () => (await textNow(status)) === 'Reset: the original runs again', { what: 'the reset status' });
     await waitFor(async () => !('editedBy' in (await readData(url))), { what: 'the original serving /data' });
     await badge.waitFor({ state: 'detached' });
     expect(await editorText(page)).toBe(original);
@@ -121,7 +121,7 @@ describe('editing server.ts in the lesson page', () => {
     // A line in sight is lit where it is.
     const scrollTop = await scroller.evaluate((el) => el.scrollTop);
     await hover({ file: 'server.ts', line: far - 1 });
-    await waitFor(async () => (await lit.textContent()) === lines[far - 2], { what: 'the line above lit' });
+    await waitFor(async () => (await textNow(lit)) === lines[far - 2], { what: 'the line above lit' });
     expect(await scroller.evaluate((el) => el.scrollTop)).toBe(scrollTop);
 
     // Off the timeline, or on a client.ts line: nothing lit.

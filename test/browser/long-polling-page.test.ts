@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { textNow } from '../setup/chromium.ts';
 import { openLongPollPage } from '../setup/lesson-page.ts';
 import { waitFor } from '../setup/workbench.ts';
 
@@ -18,13 +19,13 @@ describe('the long-polling lesson page in Chromium', () => {
       // The version made in the naive client's gap is marked missed on its lane…
       await missedOn('naive').and(page.locator(`[data-version="${change.version}"]`)).waitFor({ state: 'attached', timeout: 10_000 });
       // …while the fixed client, asking with ?since=, shows it.
-      await waitFor(async () => (await page.locator('lesson-view .client[data-client="fixed"] .value').textContent())?.startsWith(`v${change.version} `), {
+      await waitFor(async () => (await textNow(page.locator('lesson-view .client[data-client="fixed"] .value')))?.startsWith(`v${change.version} `), {
         what: `v${change.version} shown by the fixed client`,
       });
     }
     expect(await missedOn('naive').count()).toBeGreaterThanOrEqual(10);
     expect(await missedOn('fixed').count()).toBe(0);
-    await waitFor(async () => (await page.locator('lesson-view .client[data-client="naive"] .missed').textContent())?.includes('missed 10 updates'), { what: 'the naive card counting 10 missed' });
+    await waitFor(async () => (await textNow(page.locator('lesson-view .client[data-client="naive"] .missed')))?.includes('missed 10 updates'), { what: 'the naive card counting 10 missed' });
     await page.screenshot({ path: 'test-results/long-polling-race.png' });
     expect(errors).toEqual([]);
   });

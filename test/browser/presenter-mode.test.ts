@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { LessonDetail, LessonSummary } from '../../lessons/lesson.ts';
-import { launchChromium } from '../setup/chromium.ts';
+import { launchChromium, textNow } from '../setup/chromium.ts';
 import { ROOT, startWorkbench, waitFor } from '../setup/workbench.ts';
 
 /** Where the screenshots go (test-results/ is not committed). */
@@ -85,7 +85,7 @@ describe('presenter mode', () => {
       }
       for (let n = 1; n <= steps.length; n++) {
         if (n > 1) await page.keyboard.press(n % 2 ? 'PageDown' : 'Space'); // a clicker, and the space bar
-        await waitFor(async () => (await page.locator('lesson-view .step-count').textContent())?.trim() === `${n} / ${steps.length}`, { what: `${slug} step ${n}` });
+        await waitFor(async () => (await textNow(page.locator('lesson-view .step-count')))?.trim() === `${n} / ${steps.length}`, { what: `${slug} step ${n}` });
         expect(await page.locator('lesson-view .step-title').textContent()).toBe(steps[n - 1]!.title);
         // The presentation follows: an audience would be on this step too.
         await waitFor(async () => {
@@ -100,9 +100,9 @@ describe('presenter mode', () => {
       }
       // Back one, and the key for "first" goes to the start.
       await page.keyboard.press('ArrowLeft');
-      await waitFor(async () => (await page.locator('lesson-view .step-count').textContent())?.trim() === `${steps.length - 1} / ${steps.length}`, { what: 'one step back' });
+      await waitFor(async () => (await textNow(page.locator('lesson-view .step-count')))?.trim() === `${steps.length - 1} / ${steps.length}`, { what: 'one step back' });
       await page.keyboard.press('Home');
-      await waitFor(async () => (await page.locator('lesson-view .step-count').textContent())?.trim() === `1 / ${steps.length}`, { what: 'the first step' });
+      await waitFor(async () => (await textNow(page.locator('lesson-view .step-count')))?.trim() === `1 / ${steps.length}`, { what: 'the first step' });
     }
     expect(found).toEqual([]);
     expect([lessons.length, shots]).toEqual([5, total]);

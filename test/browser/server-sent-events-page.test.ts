@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientShowEvent, HttpRequestEvent } from '../../lessons/trace-event.ts';
-import { launchChromium } from '../setup/chromium.ts';
+import { launchChromium, textNow } from '../setup/chromium.ts';
 import { startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
 
 const SLUG = 'server-sent-events';
@@ -19,17 +19,18 @@ async function openSsePage(everyMs: number, params: Record<string, unknown> = {}
 }
 
 const shownVersion = async (page: import('playwright-core').Page, client: string) =>
-  Number(/^v(\d+) /.exec((await page.locator(`lesson-view .client[data-client="${client}"] .value`).textContent()) ?? '')?.[1] ?? NaN);
+  Number(/^v(\d+) /.exec((await textNow(page.locator(`lesson-view .client[data-client="${client}"] .value`))) ?? '')?.[1] ?? NaN);
 
 describe('the SSE lesson page in Chromium', () => {
-  it('resumes tab A after "Drop tab A\'s connection" with Last-Event-ID: nothing lost, nothing doubled', async () => {
+  // Eight steps in a row, each bounded and named (the page is served through Vite, which transforms every module afresh).
+  it('resumes tab A after "Drop tab A\'s connection" with Last-Event-ID: nothing lost, nothing doubled', { timeout: 60_000 }, async () => {
     const { url, page, errors } = await openSsePage(150);
-    await waitFor(async () => (await shownVersion(page, 'a')) > 0 && (await shownVersion(page, 'b')) > 0, { what: 'both tabs showing a version' });
+    await waitFor(async () => (await shownVersion(page, 'a')) > 0 && (await shownVersion(page, 'b')) > 0, { what: 'both tabs showing a version', timeoutMs: 20_000 });
     // Both tabs are on /client-count: each card says two are listening.
-    await waitFor(async () => (await page.locator('lesson-view .client[data-client="b"] .client-status').textContent())?.startsWith('2 listening'), { what: 'tab B counting 2 listeners' });
+    await waitFor(async () => (await textNow(page.locator('lesson-view .client[data-client="b"] .client-status')))?.startsWith('2 listening'), { what: 'tab B counting 2 listeners' });
 
     const before = await shownVersion(page, 'a');
-    await page.locator('lesson-controls button.drop[data-client="a"]').click();
+    await page.locator('lesson-controls button.drop[data-client="a"]').click({ timeout: 5_000 });
     await page.locator('event-timeline .reconnect').first().waitFor({ state: 'attached', timeout: 10_000 });
     await waitFor(async () => (await shownVersion(page, 'a')) > before + 10, { what: 'tab A showing versions after the reconnect', timeoutMs: 15_000 });
 
@@ -50,11 +51,12 @@ describe('the SSE lesson page in Chromium', () => {
 
     // The wire view follows the newest /data stream: tab A's, resumed; its replayed events were received.
     const wire = page.locator('stream-wire-view');
-    await waitFor(async () => (await wire.locator('.resume-note').textContent())?.startsWith('resumed from id'), { what: 'the wire view showing the resumed stream' });
-    const resumedId = Number(/(\d+)/.exec((await wire.locator('.resume-note').textContent()) ?? '')?.[1]);
-    await wire.locator(`.wire-event[data-last-event-id="${resumedId + 1}"][data-received="yes"]`).waitFor({ state: 'attached' });
-    await wire.locator('.wire-event[data-type="message"]').first().hover();
-    await page.locator('code-panel .line.active-line').first().waitFor({ state: 'attached' });
+    const note = await waitFor(async () => (await textNow(wire.locator('.resume-note')))?.match(/^resumed from id (\d+)/), { what: 'the wire view showing the resumed stream' });
+    const resumedId = Number(note[1]);
+    const resumed = wire.locator(`.wire-event[data-last-event-id="${resumedId + 1}"][data-received="yes"]`);
+    await resumed.waitFor({ state: 'attached', timeout: 10_000 });
+    await resumed.hover({ timeout: 10_000 });
+    await page.locator('code-panel .line.active-line').first().waitFor({ state: 'attached', timeout: 5_000 });
     expect(errors).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { launchChromium } from '../setup/chromium.ts';
+import { launchChromium, textNow } from '../setup/chromium.ts';
 import { startWorkbench, waitFor } from '../setup/workbench.ts';
 
 /** A real workbench and the short-polling lesson open in Chromium, with its first poll drawn. */
@@ -55,7 +55,7 @@ describe('the short-polling lesson page in Chromium', () => {
     });
     const { version } = (await post.json()) as { version: number };
     const card = page.locator('lesson-view .client[data-client="chained"] .value');
-    await waitFor(async () => (await card.textContent())?.includes(`v${version} {"headline":"from the test"}`), { what: `v${version} shown`, timeoutMs: 10_000 });
+    await waitFor(async () => (await textNow(card))?.includes(`v${version} {"headline":"from the test"}`), { what: `v${version} shown`, timeoutMs: 10_000 });
     await page.locator(`event-timeline .feed-change[data-version="${version}"]`).waitFor({ state: 'attached' });
     await page.locator(`event-timeline .link[data-version="${version}"]`).first().waitFor({ state: 'attached' });
   });
@@ -67,7 +67,7 @@ describe('the short-polling lesson page in Chromium', () => {
     await page.getByLabel('Conditional (ETag → 304)').check();
 
     await page.locator('event-timeline .response.status-304').first().waitFor({ state: 'attached', timeout: 10_000 });
-    await waitFor(async () => /saved by 304/.test((await page.locator('lesson-view .client[data-client="chained"] .figures').textContent()) ?? ''), {
+    await waitFor(async () => /saved by 304/.test((await textNow(page.locator('lesson-view .client[data-client="chained"] .figures'))) ?? ''), {
       what: 'the bytes saved by 304',
     });
   });
@@ -79,7 +79,7 @@ describe('the short-polling lesson page in Chromium', () => {
     await page.getByLabel('Poll every').fill('250');
     await page.getByLabel('Poll every').dispatchEvent('change');
 
-    const figures = (client: string) => page.locator(`lesson-view .client[data-client="${client}"] .figures`).textContent();
+    const figures = (client: string) => textNow(page.locator(`lesson-view .client[data-client="${client}"] .figures`));
     await waitFor(async () => /[3-9] requests in flight at once/.test((await figures('interval')) ?? ''), { what: 'setInterval to pile up' });
     expect(await figures('chained')).not.toMatch(/in flight at once/);
   });

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { TraceEvent } from '../../lessons/trace-event.ts';
-import { launchChromium } from '../setup/chromium.ts';
+import { launchChromium, textNow } from '../setup/chromium.ts';
 import { startWorkbench, traceOf, waitFor } from '../setup/workbench.ts';
 
 const SLUG = 'websocket';
@@ -40,7 +40,7 @@ describe('the WebSocket lesson page in Chromium', () => {
     await first.locator('lesson-view .client[data-client="ada"] chat-box input').waitFor();
     await second.goto(`${url}/lessons/${SLUG}/`);
     await second.locator('lesson-view .client[data-client="ada-2"] chat-box input').waitFor();
-    await waitFor(async () => (await first.locator('lesson-view .client[data-client="ada"] .client-status').textContent())?.includes('Bob 2'), { what: 'the first page to see the second join' });
+    await waitFor(async () => (await textNow(first.locator('lesson-view .client[data-client="ada"] .client-status')))?.includes('Bob 2'), { what: 'the first page to see the second join' });
 
     await say(first, 'ada', 'hello from the first tab');
     await heard(second, 'bob-2', 'Ada', 'hello from the first tab');
@@ -83,19 +83,19 @@ describe('the WebSocket lesson page in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${url}/lessons/${SLUG}/`);
-    await waitFor(async () => (await page.locator('lesson-view .client[data-client="ada"] .client-status').textContent())?.includes('Bob'), { what: 'both in the room' });
+    await waitFor(async () => (await textNow(page.locator('lesson-view .client[data-client="ada"] .client-status')))?.includes('Bob'), { what: 'both in the room' });
 
     await page.locator('lesson-controls button.drop[data-client="ada"]').click();
     // Her socket closed without a close frame (1006), and a new one was made after a backoff.
     await page.locator('event-timeline .marker.reconnect').first().waitFor({ state: 'attached', timeout: 10_000 });
     await page.locator('event-timeline .marker.error', { hasText: '1006' }).first().waitFor({ state: 'attached' });
-    await waitFor(async () => (await page.locator('lesson-view .client[data-client="ada"] .figures').textContent())?.includes('1 reconnects'), { what: 'the reconnect counted' });
-    await waitFor(async () => (await page.locator('lesson-view .client[data-client="ada"] .client-status').textContent())?.includes('here'), { what: 'Ada back in the room' });
+    await waitFor(async () => (await textNow(page.locator('lesson-view .client[data-client="ada"] .figures')))?.includes('1 reconnects'), { what: 'the reconnect counted' });
+    await waitFor(async () => (await textNow(page.locator('lesson-view .client[data-client="ada"] .client-status')))?.includes('here'), { what: 'Ada back in the room' });
     await say(page, 'ada', 'back online');
     await heard(page, 'bob', 'Ada', 'back online');
 
     await page.locator('lesson-controls select').first().selectOption('long-poll');
-    await waitFor(async () => / requests · /.test((await page.locator('lesson-view .client[data-client="bob"] .figures').textContent()) ?? ''), { what: 'Bob polling' });
+    await waitFor(async () => / requests · /.test((await textNow(page.locator('lesson-view .client[data-client="bob"] .figures'))) ?? ''), { what: 'Bob polling' });
     await say(page, 'bob', 'over plain HTTP now');
     await heard(page, 'ada', 'Bob', 'over plain HTTP now');
     await say(page, 'ada', 'and back to you');
