@@ -65,6 +65,9 @@ export function createPresentationRouter({ presentation, hosts, urls, onActionEr
       if (before.lesson) hosts.get(before.lesson)?.pause(false);
       if (after.lesson) hosts.get(after.lesson)?.pause(after.paused);
     }
+    // The class is about to call the new lesson's API: start its runner now, not on the first guest's request.
+    // (A runner that cannot start says so to each client that calls it.)
+    if (after.lesson && after.lesson !== before.lesson) hosts.get(after.lesson)!.target().catch(() => {});
     if (after.lesson && (before.lesson !== after.lesson || before.step !== after.step)) await arriveAtStep(after.lesson, after.step);
     res.json(after);
   });

@@ -90,10 +90,9 @@ describe('a class joins a presentation', () => {
     expect(refusals).toEqual([403, 403, 403, 403, 403, 403, 200]);
     expect((await state()).step).toBe(3);
 
+    // The join and follow times are printed above; `npm run bench` measures them (audienceJoinMs…, audienceFollowMs…).
+    // Here every page joining and following is the outcome, each wait bounded: a timed bound would measure the machine.
     expect(errors).toEqual([]);
-    // Figures are printed above (and measured by `npm run bench`); these generous bounds only catch a join or follow gone wrong.
-    expect(join.max).toBeLessThan(2_000 * 3);
-    expect(follow.max).toBeLessThan(500 * 3);
   });
 
   it('counts the audience on the SSE lesson\'s /client-count, each guest by id, once the presenter moves there', { timeout: 120_000 }, async () => {

@@ -149,6 +149,9 @@ export class AudienceView extends LitElement {
     if (this._live) dropController(this, this._live);
     this._live = undefined;
     if (!slug) return void (this._detail = undefined);
+    const member = this._member!;
+    // The live socket connects and syncs the clock while the lesson loads: forty pages joining at once wait for one round trip, not two.
+    const live = (this._live = new LiveTraceController(this, slug, { member: member.id }));
     try {
       const res = await fetch(`/api/lessons/${encodeURIComponent(slug)}`);
       if (!res.ok) throw new Error(`GET /api/lessons/${slug} answered ${res.status}`);
@@ -156,8 +159,6 @@ export class AudienceView extends LitElement {
       if (run !== this._switches) return;
       this._detail = detail;
       this._error = undefined;
-      const member = this._member!;
-      const live = (this._live = new LiveTraceController(this, slug, { member: member.id }));
       const [start] = await Promise.all([loadLessonClient(slug, detail.clientModule), live.synced]);
       if (run !== this._switches) return;
       const spec = detail.clients.find((c) => c.id === detail.audience);
