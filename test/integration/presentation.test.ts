@@ -38,9 +38,11 @@ describe('the presentation API', () => {
     expect(pushed).toMatchObject({ lesson: 'long-polling', revision: moved.body.revision });
     expect(((await send(url, 'GET', '/api/lessons/long-polling')).body as unknown as LessonDetail).scenario).toEqual({ kind: 'interval', everyMs: 4000 });
 
-    // Another lesson starts at its first step; the timer restarts on request.
+    // Another lesson starts at its first step, its server started for the class before any of it calls; the timer restarts on request.
+    expect((await traceOf(url, 'websocket')).filter((e) => e.kind === 'reload')).toEqual([]);
     const other = await send(url, 'PUT', '/api/presentation', { lesson: 'websocket' });
     expect(other.body).toMatchObject({ lesson: 'websocket', step: 1 });
+    await waitFor(async () => (await traceOf(url, 'websocket')).some((e) => e.kind === 'reload' && e.reason === 'start'), { what: 'the websocket lesson server started' });
     const restarted = await send(url, 'PUT', '/api/presentation', { restartTimer: true });
     const at = (answer: { body: unknown }) => answer.body as PresentationState;
     expect(at(restarted).startedAt).toBeGreaterThanOrEqual(at(other).at);
