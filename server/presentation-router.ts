@@ -3,7 +3,7 @@ import QRCode from 'qrcode';
 import { HttpError } from './http-error.ts';
 import type { LessonHost } from './lesson-host.ts';
 import { createPresenterGuard, isPresenter, type PresenterGuardOptions } from './presenter-guard.ts';
-import type { Presentation, PresentationChange } from './presentation.ts';
+import { PRESENTER_STAGES, type Presentation, type PresentationChange, type PresenterStage } from './presentation.ts';
 import { isSameOrigin } from './same-origin.ts';
 
 /** Where a presentation is joined and remote-controlled from. */
@@ -108,7 +108,7 @@ function publicUrls(urls: PresentationUrls, presenter: boolean): Partial<Present
 /** Reads a change to the presentation: a known lesson, a step it has, a boolean pause, a timer restart. */
 function parseChange(input: unknown, hosts: ReadonlyMap<string, LessonHost>): PresentationChange {
   const body = input as Record<string, unknown> | null;
-  const usage = 'Expected {"lesson"?: <slug>, "step"?: <1-based step>, "paused"?: true|false, "restartTimer"?: true}';
+  const usage = `Expected {"lesson"?: <slug>, "step"?: <1-based step>, "paused"?: true|false, "stage"?: ${PRESENTER_STAGES.map((s) => `"${s}"`).join('|')}, "restartTimer"?: true}`;
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, usage);
   const change: PresentationChange = {};
   for (const [key, value] of Object.entries(body)) {
@@ -116,6 +116,7 @@ function parseChange(input: unknown, hosts: ReadonlyMap<string, LessonHost>): Pr
     else if (key === 'lesson') throw new HttpError(400, `Unknown lesson ${JSON.stringify(value)}: one of ${[...hosts.keys()].join(', ')}`);
     else if (key === 'step' && Number.isInteger(value) && (value as number) >= 1) change.step = value as number;
     else if (key === 'paused' && typeof value === 'boolean') change.paused = value;
+    else if (key === 'stage' && PRESENTER_STAGES.includes(value as PresenterStage)) change.stage = value as PresenterStage;
     else if (key === 'restartTimer' && value === true) change.restartTimer = true;
     else throw new HttpError(400, `Bad "${key}": ${usage}`);
   }

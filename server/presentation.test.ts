@@ -7,7 +7,7 @@ describe('createPresentation', () => {
     const presentation = createPresentation({ now: () => now });
     const heard: PresentationState[] = [];
     presentation.subscribe((state) => heard.push(state));
-    expect(presentation.state()).toEqual({ step: 1, paused: false, startedAt: 1_000, revision: 0, audience: 0, at: 1_000 });
+    expect(presentation.state()).toEqual({ step: 1, paused: false, stage: 'both', startedAt: 1_000, revision: 0, audience: 0, at: 1_000 });
 
     now = 2_000;
     presentation.change({ lesson: 'long-polling', step: 3 });
@@ -28,6 +28,16 @@ describe('createPresentation', () => {
     now = 60_000;
     expect(presentation.change({ step: 3 }).startedAt).toBe(0);
     expect(presentation.change({ restartTimer: true }).startedAt).toBe(60_000);
+  });
+
+  it('keeps the stage the presenter picked through steps, and shows both again on a new lesson', () => {
+    const presentation = createPresentation();
+    presentation.change({ lesson: 'choosing' });
+    expect(presentation.change({ stage: 'code' }).stage).toBe('code');
+    expect(presentation.change({ step: 2 }).stage).toBe('code');
+    expect(presentation.change({ lesson: 'choosing', step: 3 }).stage).toBe('code');
+    expect(presentation.change({ lesson: 'websocket' }).stage).toBe('both');
+    expect(presentation.change({ lesson: 'choosing', stage: 'timeline' }).stage).toBe('timeline');
   });
 
   it('numbers audience members and counts those connected, once each however many connections they hold', () => {

@@ -15,6 +15,8 @@ export interface PresentationState {
   step: number;
   /** The demo is paused: the scenario stops changing the feed and the timelines hold still. */
   paused: boolean;
+  /** What the projector's stage shows: the timeline and the code, or one of them alone (a short screen). Back to both on a new lesson. */
+  stage: PresenterStage;
   /** When the talk's timer started, server epoch ms (restarted from the presenter window). */
   startedAt: number;
   /** One more on every change. */
@@ -25,8 +27,12 @@ export interface PresentationState {
   at: number;
 }
 
+/** The projector's stage in presenter mode. */
+export const PRESENTER_STAGES = ['both', 'timeline', 'code'] as const;
+export type PresenterStage = (typeof PRESENTER_STAGES)[number];
+
 /** What the presenter may change. */
-export type PresentationChange = Partial<Pick<PresentationState, 'lesson' | 'step' | 'paused'>> & { restartTimer?: boolean };
+export type PresentationChange = Partial<Pick<PresentationState, 'lesson' | 'step' | 'paused' | 'stage'>> & { restartTimer?: boolean };
 
 /** A student's page, known by the id it runs its demo client under. */
 export interface AudienceMember {
@@ -55,7 +61,7 @@ export const MAX_AUDIENCE = 2_000;
 
 /** Creates the presentation; `now` is the server clock. */
 export function createPresentation({ now = Date.now }: { now?: () => number } = {}): Presentation {
-  let state: PresentationState = { step: 1, paused: false, startedAt: now(), revision: 0, audience: 0, at: now() };
+  let state: PresentationState = { step: 1, paused: false, stage: 'both', startedAt: now(), revision: 0, audience: 0, at: now() };
   const listeners = new Set<(state: PresentationState) => void>();
   const members = new Map<string, AudienceMember & { connections: number }>();
   let joined = 0;
@@ -76,6 +82,7 @@ export function createPresentation({ now = Date.now }: { now?: () => number } = 
         ...change,
         // A new lesson starts at its first step unless the change says which.
         step: change.step ?? (lessonChanged ? 1 : state.step),
+        stage: change.stage ?? (lessonChanged ? 'both' : state.stage),
         startedAt: restartTimer ? now() : state.startedAt,
       });
     },

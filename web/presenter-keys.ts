@@ -1,5 +1,7 @@
+import { PRESENTER_STAGES, type PresenterStage } from '../server/presentation.ts';
+
 /** What a key does in presenter mode. */
-export type PresenterCommand = 'next' | 'previous' | 'first' | 'last' | 'pause' | 'change' | 'action' | 'qr' | 'window' | 'exit';
+export type PresenterCommand = 'next' | 'previous' | 'first' | 'last' | 'pause' | 'change' | 'action' | 'qr' | 'window' | 'stage' | 'exit';
 
 /**
  * The command for a key press in presenter mode (`KeyboardEvent.key`), or undefined. Clickers send
@@ -35,11 +37,19 @@ export function presenterCommand(key: string): PresenterCommand | undefined {
       return 'qr';
     case 'w':
       return 'window';
+    case 'z':
+    case 'Z':
+      return 'stage';
     case 'Escape':
       return 'exit';
     default:
       return undefined;
   }
+}
+
+/** The stage after `stage` as Z turns them: both, the timeline alone, the code alone, both again. */
+export function nextStage(stage: PresenterStage): PresenterStage {
+  return PRESENTER_STAGES[(PRESENTER_STAGES.indexOf(stage) + 1) % PRESENTER_STAGES.length]!;
 }
 
 /** Whether a key press was meant for a text field, the code editor or a control, not for presenting. */

@@ -56,6 +56,20 @@ function measure(page: Page) {
   }, MIN_PX);
 }
 
+/** How many lines of code the presenter's screen shows whole (0 when the code panel is hidden). */
+function codeLinesInView(page: Page) {
+  return page.evaluate(() => {
+    const code = document.querySelector('workbench-app')!.shadowRoot!.querySelector('lesson-view')!.shadowRoot!.querySelector('code-panel')!;
+    if (!code.getClientRects().length) return 0;
+    const panel = [...code.shadowRoot!.querySelectorAll<HTMLElement>('.panel')].find((p) => !p.hidden)!;
+    const box = panel.getBoundingClientRect();
+    return [...panel.querySelectorAll('.line')].filter((line) => {
+      const r = line.getBoundingClientRect();
+      return r.height > 0 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+    }).length;
+  });
+}
+
 describe('presenter mode', () => {
   it('steps through every step of every lesson at 1280×720 with keys, legible and without overflow', { timeout: 240_000 }, async () => {
     const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
@@ -109,6 +123,44 @@ describe('presenter mode', () => {
     // P leaves presenter mode: the lesson's own page, with its prose, is back.
     await page.keyboard.press('p');
     await page.locator('lesson-view .step-nav').waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('gives a short screen\'s stage to the timeline or the code with Z, and every window follows', async () => {
+    const [{ url }, browser] = await Promise.all([startWorkbench({ hmr: true }), launchChromium()]);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    // The choosing lesson has six lanes: at 720p they leave the code a line or two.
+    await page.goto(`${url}/lessons/choosing/?present`);
+    const timeline = page.locator('lesson-view event-timeline');
+    await timeline.locator('.lane-label').first().waitFor({ timeout: 15_000 });
+    const stageOf = async () => ((await (await fetch(`${url}/api/presentation`)).json()) as { stage: string }).stage;
+    expect(await stageOf()).toBe('both');
+    const linesShared = await codeLinesInView(page);
+
+    await page.keyboard.press('z');
+    await waitFor(async () => (await textNow(page.locator('lesson-view .stage-only'))) === 'Timeline only', { what: 'the badge for the timeline alone' });
+    expect([await stageOf(), await timeline.isVisible(), await codeLinesInView(page)]).toEqual(['timeline', true, 0]);
+
+    await page.keyboard.press('z');
+    await waitFor(async () => (await textNow(page.locator('lesson-view .stage-only'))) === 'Code only', { what: 'the badge for the code alone' });
+    expect([await stageOf(), await timeline.isVisible()]).toEqual(['code', false]);
+    const linesAlone = await codeLinesInView(page);
+    expect(linesAlone).toBeGreaterThanOrEqual(20);
+    expect(linesAlone).toBeGreaterThan(linesShared + 10);
+
+    // The presenter window (or a phone) turns it through the workbench: the projector follows.
+    const remote = await browser.newPage({ viewport: { width: 1000, height: 720 } });
+    remote.on('pageerror', (error) => errors.push(error.message));
+    await remote.goto(`${url}/presenter`);
+    const button = remote.locator('presenter-view button.stage');
+    await waitFor(async () => (await textNow(button))?.trim() === 'Stage: Code only', { what: 'the presenter window showing the stage' });
+    await button.click();
+    await page.locator('lesson-view .stage-only').waitFor({ state: 'detached', timeout: 5_000 });
+    await waitFor(async () => (await textNow(button))?.trim() === 'Stage: Timeline + code', { what: 'the presenter window showing both' });
+    expect(await stageOf()).toBe('both');
+    expect([await timeline.isVisible(), await codeLinesInView(page)]).toEqual([true, linesShared]);
     expect(errors).toEqual([]);
   });
 });

@@ -61,12 +61,13 @@ describe('the presentation API', () => {
   it('refuses a bad change with 400 and says what it expects, changing nothing', async () => {
     const { url } = await startWorkbench();
     const before = (await send(url, 'GET', '/api/presentation')).body;
-    for (const body of [{ lesson: 'nope' }, { step: 2 }, { lesson: 'short-polling', step: 99 }, { lesson: 'short-polling', step: 0 }, { paused: 'yes' }, { colour: 'red' }, [], 'x']) {
+    for (const body of [{ lesson: 'nope' }, { step: 2 }, { lesson: 'short-polling', step: 99 }, { lesson: 'short-polling', step: 0 }, { paused: 'yes' }, { stage: 'slides' }, { colour: 'red' }, [], 'x']) {
       const answer = await send(url, 'PUT', '/api/presentation', body);
       expect([JSON.stringify(body), answer.status]).toEqual([JSON.stringify(body), 400]);
       expect(answer.body.error).toEqual(expect.any(String));
     }
     expect((await send(url, 'GET', '/api/presentation')).body.revision).toBe(before.revision);
+    expect((await send(url, 'PUT', '/api/presentation', { stage: 'slides' })).body.error).toContain('"stage"?: "both"|"timeline"|"code"');
     expect((await send(url, 'PUT', '/api/presentation', { step: 1 }, { origin: 'https://evil.example' })).status).toBe(403);
   });
 

@@ -4,6 +4,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { ChatBoxOptions, ChatLine, ClientOptions, CompareTechnique, FeedSnapshot, LessonControl, LessonDetail, LessonFigures } from '../../lessons/lesson.ts';
 import type { Recording } from '../../lessons/recording.ts';
+import type { PresenterStage } from '../../server/presentation.ts';
 import { clientLane, type Lane, type SourceLocation, type TraceEvent } from '../../lessons/trace-event.ts';
 import { callApi } from '../api.ts';
 import { createClientContext } from '../client-context.ts';
@@ -12,7 +13,7 @@ import { LiveTraceController } from '../controllers/live-trace-controller.ts';
 import { PresentationController } from '../controllers/presentation-controller.ts';
 import { ReplayTraceController } from '../controllers/replay-trace-controller.ts';
 import { createProgressStore } from '../progress.ts';
-import { isTyping, presenterCommand, type PresenterCommand } from '../presenter-keys.ts';
+import { isTyping, nextStage, presenterCommand, type PresenterCommand } from '../presenter-keys.ts';
 import { fetchRecording, sitePath, STATIC_SITE } from '../static-site.ts';
 import { runStepAction } from '../step-action.ts';
 import type { ClientOptionsChangeEvent, ControlErrorEvent, TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
@@ -228,6 +229,11 @@ export class LessonView extends LitElement {
       .stage .error {
         font-size: 20px;
       }
+      /* Z gives the stage to one of the two (a short projector: six lanes leave the code two lines at 720p). */
+      .stage[data-stage='timeline'] code-panel,
+      .stage[data-stage='code'] event-timeline {
+        display: none;
+      }
       .qr {
         position: fixed;
         inset: 0;
@@ -282,6 +288,8 @@ export class LessonView extends LitElement {
   @property({ type: Boolean, reflect: true }) presenting = new URLSearchParams(location.search).has('present');
   /** The join code shown full screen (`Q`). */
   @state() private _qr = false;
+  /** The stage of a replay presented on its own (live, the presentation on the server holds it). */
+  @state() private _replayStage: PresenterStage = 'both';
 
   /** Where the trace comes from: the workbench, live, or a recording played back. */
   private _live?: LiveTraceController | ReplayTraceController;
@@ -520,6 +528,7 @@ export class LessonView extends LitElement {
     const state = this._presentation?.state;
     const paused = replay ? !replay.clock.playing : state?.paused;
     const speed = replay ? replay.clock.speed : 1 / detail.settings.timeScale;
+    const stage = replay ? this._replayStage : (state?.stage ?? 'both');
     return html`
       <header class="present-bar" aria-label="Presenting">
         <span class="lesson">${String(detail.order).padStart(2, '0')} · ${detail.title}</span>
@@ -527,11 +536,12 @@ export class LessonView extends LitElement {
         <span class="badge step-count">${stepIndex + 1} / ${detail.steps.length}</span>
         ${paused ? html`<span class="paused">Paused</span>` : nothing}
         ${speed !== 1 ? html`<span class="badge speed">${formatSpeed(speed)}</span>` : nothing}
+        ${stage !== 'both' ? html`<span class="badge stage-only" title="Z shows the other, then both">${stage === 'timeline' ? 'Timeline only' : 'Code only'}</span>` : nothing}
         ${replay
           ? html`<span class="badge replay">Replay ${formatDuration(replay.clock.time() - replay.clock.start)}</span>`
           : html`<span class="badge audience" title="Audience pages following (Q shows the join code)">${state?.audience ?? 0} joined</span>`}
       </header>
-      <section class="stage" aria-label="Live demo">
+      <section class="stage" data-stage=${stage} aria-label="Live demo">
         ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
         <event-timeline
           .events=${events}
@@ -634,6 +644,9 @@ export class LessonView extends LitElement {
       case 'action':
         const action = detail.steps[at - 1]?.action;
         return void (action && runStepAction(detail.slug, action, (id) => this._pageClientId(id)).catch(fail));
+      case 'stage':
+        if (this._replay) return void (this._replayStage = nextStage(this._replayStage));
+        return void this._presentation?.change({ stage: nextStage(this._presentation.state?.stage ?? 'both') }).catch(fail);
       case 'qr':
         return void (this._qr = !this._qr);
       case 'window':

@@ -2,14 +2,17 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { LessonControl, LessonDetail, LessonSummary } from '../../lessons/lesson.ts';
-import type { PresentationState } from '../../server/presentation.ts';
+import type { PresentationState, PresenterStage } from '../../server/presentation.ts';
 import { callApi } from '../api.ts';
 import { PresentationController } from '../controllers/presentation-controller.ts';
 import type { ControlErrorEvent } from '../events.ts';
-import { isTyping, presenterCommand } from '../presenter-keys.ts';
+import { isTyping, nextStage, presenterCommand } from '../presenter-keys.ts';
 import { runStepAction } from '../step-action.ts';
 import { proseStyles, theme } from '../theme.ts';
 import './lesson-controls.ts';
+
+/** The stage button's label: what the projector shows now. */
+const STAGE_LABELS: Record<PresenterStage, string> = { both: 'Timeline + code', timeline: 'Timeline only', code: 'Code only' };
 
 /**
  * The presenter window (`/presenter`, opened with W from presenter mode, or on a phone from its
@@ -130,9 +133,10 @@ export class PresenterView extends LitElement {
   private readonly _onKeyDown = (e: KeyboardEvent) => {
     if (e.defaultPrevented || isTyping(e)) return;
     const command = presenterCommand(e.key);
-    if (command === 'next' || command === 'previous' || command === 'pause') {
+    if (command === 'next' || command === 'previous' || command === 'pause' || command === 'stage') {
       e.preventDefault();
       if (command === 'pause') this._togglePause();
+      else if (command === 'stage') this._turnStage();
       else this._step(command === 'next' ? 1 : -1);
     }
   };
@@ -190,6 +194,9 @@ export class PresenterView extends LitElement {
             ${this._lessons.map((l) => html`<option value=${l.slug} ?selected=${l.slug === state?.lesson}>${String(l.order).padStart(2, '0')} · ${l.title}</option>`)}
           </select></label
         >
+        <button class="stage" title="What the projector shows: the timeline and the code, or one of them on the whole screen (Z)" ?disabled=${!state?.lesson} @click=${this._turnStage}>
+          Stage: ${STAGE_LABELS[state?.stage ?? 'both']}
+        </button>
       </div>
       ${role === 'audience' ? html`<p class="error" role="alert">This device cannot steer: open the presenter window from its QR code (it carries the presenter token).</p>` : nothing}
       ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
@@ -197,6 +204,7 @@ export class PresenterView extends LitElement {
         <button class="previous" ?disabled=${!detail || state!.step <= 1} @click=${() => this._step(-1)}>‹ Back</button>
         <button class="pause" aria-pressed=${state?.paused ?? false} ?disabled=${!state?.lesson} @click=${this._togglePause}>${state?.paused ? 'Resume' : 'Pause'}</button>
         <button class="next" ?disabled=${!detail || state!.step >= count} @click=${() => this._step(1)}>Next ›</button>
+
       </div>
       ${detail && step
         ? html`
@@ -242,6 +250,7 @@ export class PresenterView extends LitElement {
   }
 
   private readonly _togglePause = () => this._change({ paused: !this._presentation.state?.paused });
+  private readonly _turnStage = () => this._change({ stage: nextStage(this._presentation.state?.stage ?? 'both') });
 
   private _runAction(): void {
     const action = this._detail?.steps[(this._presentation.state?.step ?? 1) - 1]?.action;
