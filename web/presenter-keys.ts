@@ -47,6 +47,9 @@ export function presenterCommand(key: string): PresenterCommand | undefined {
   }
 }
 
+/** What the projector's stage shows, in words (the presenter window's button, the badge in presenter mode). */
+export const STAGE_LABELS: Record<PresenterStage, string> = { both: 'Timeline + code', timeline: 'Timeline only', code: 'Code only' };
+
 /** The stage after `stage` as Z turns them: both, the timeline alone, the code alone, both again. */
 export function nextStage(stage: PresenterStage): PresenterStage {
   return PRESENTER_STAGES[(PRESENTER_STAGES.indexOf(stage) + 1) % PRESENTER_STAGES.length]!;

@@ -13,7 +13,7 @@ import { LiveTraceController } from '../controllers/live-trace-controller.ts';
 import { PresentationController } from '../controllers/presentation-controller.ts';
 import { ReplayTraceController } from '../controllers/replay-trace-controller.ts';
 import { createProgressStore } from '../progress.ts';
-import { isTyping, nextStage, presenterCommand, type PresenterCommand } from '../presenter-keys.ts';
+import { isTyping, nextStage, presenterCommand, STAGE_LABELS, type PresenterCommand } from '../presenter-keys.ts';
 import { fetchRecording, sitePath, STATIC_SITE } from '../static-site.ts';
 import { runStepAction } from '../step-action.ts';
 import type { ClientOptionsChangeEvent, ControlErrorEvent, TimelineHoverEvent, TimelineSelectEvent } from '../events.ts';
@@ -536,7 +536,7 @@ export class LessonView extends LitElement {
         <span class="badge step-count">${stepIndex + 1} / ${detail.steps.length}</span>
         ${paused ? html`<span class="paused">Paused</span>` : nothing}
         ${speed !== 1 ? html`<span class="badge speed">${formatSpeed(speed)}</span>` : nothing}
-        ${stage !== 'both' ? html`<span class="badge stage-only" title="Z shows the other, then both">${stage === 'timeline' ? 'Timeline only' : 'Code only'}</span>` : nothing}
+        ${stage !== 'both' ? html`<span class="badge stage-only" title="Z shows the other, then both">${STAGE_LABELS[stage]}</span>` : nothing}
         ${replay
           ? html`<span class="badge replay">Replay ${formatDuration(replay.clock.time() - replay.clock.start)}</span>`
           : html`<span class="badge audience" title="Audience pages following (Q shows the join code)">${state?.audience ?? 0} joined</span>`}

@@ -2,17 +2,14 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { unsafeHTML } from 'lit/directives/unsafe-html.js';
 import type { LessonControl, LessonDetail, LessonSummary } from '../../lessons/lesson.ts';
-import type { PresentationState, PresenterStage } from '../../server/presentation.ts';
+import type { PresentationState } from '../../server/presentation.ts';
 import { callApi } from '../api.ts';
 import { PresentationController } from '../controllers/presentation-controller.ts';
 import type { ControlErrorEvent } from '../events.ts';
-import { isTyping, nextStage, presenterCommand } from '../presenter-keys.ts';
+import { isTyping, nextStage, presenterCommand, STAGE_LABELS } from '../presenter-keys.ts';
 import { runStepAction } from '../step-action.ts';
 import { proseStyles, theme } from '../theme.ts';
 import './lesson-controls.ts';
-
-/** The stage button's label: what the projector shows now. */
-const STAGE_LABELS: Record<PresenterStage, string> = { both: 'Timeline + code', timeline: 'Timeline only', code: 'Code only' };
 
 /**
  * The presenter window (`/presenter`, opened with W from presenter mode, or on a phone from its
