@@ -92,7 +92,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
   const detailListeners = new Set<() => void>();
   let checking = false;
   /** The edited client.ts and the module the pages import, compiled once. */
-  let compiledClient: { source: string; module: string } | undefined;
+  let compiledClient: { source: string; module: Promise<string> } | undefined;
 
   const comparison =
     entry.compare &&
@@ -202,7 +202,7 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
       if (file === 'client.ts') {
         const compiled = await compileLessonClient(next);
         if (!compiled.ok) return compiled;
-        compiledClient = { source: next, module: compiled.code };
+        compiledClient = { source: next, module: Promise.resolve(compiled.code) };
         await workspace.save(entry.slug, file, next);
         clientLoaded('edited');
         return { ok: true };
@@ -230,11 +230,13 @@ export function createLessonHost(firstEntry: LessonEntry, { hub, buildRoot, work
     async clientModule() {
       const current = await code('client.ts');
       if (!current.edited && !compileClients) return undefined;
-      // Compiled once per edit, not once per page that loads it (an edit kept from an earlier run compiles on first use).
+      // Compiled once per edit, not once per page that loads it, even when a class's forty pages ask at once
+      // (an edit kept from an earlier run compiles on first use).
       if (compiledClient?.source !== current.code) {
-        const compiled = await compileLessonClient(current.code);
-        // A workspace file broken by hand throws in the page, on the clients' cards.
-        const module = compiled.ok ? compiled.code : `throw new Error(${JSON.stringify(`client.ts does not compile: ${compiled.errors[0]?.message}`)});\n`;
+        const module = compileLessonClient(current.code).then((compiled) =>
+          // A workspace file broken by hand throws in the page, on the clients' cards.
+          compiled.ok ? compiled.code : `throw new Error(${JSON.stringify(`client.ts does not compile: ${compiled.errors[0]?.message}`)});\n`,
+        );
         compiledClient = { source: current.code, module };
       }
       return compiledClient.module;
