@@ -6,6 +6,7 @@ import type { PresentationState } from '../server/presentation.ts';
 import { createWorkbench } from '../server/workbench.ts';
 import type { Followed } from '../web/components/audience-view.ts';
 import { median } from './stats.ts';
+import { until } from './until.ts';
 
 export interface AudienceFigures {
   pages: number;
@@ -22,16 +23,6 @@ export interface AudienceFigures {
 const TOKEN = 'bench-presenter';
 /** Each switch makes every page a client of another lesson's demo: polls, a stream, a socket. */
 const LESSONS = ['long-polling', 'server-sent-events', 'websocket'];
-
-async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`audience bench: timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /**
  * A class joining a presentation: `pages` audience pages in headless Chromium, each a browser
@@ -65,10 +56,10 @@ export async function measureAudience(browser: Browser, root: string, { pages: c
     const openedAt = Date.now();
     const pages = await Promise.all(contexts.map((context) => context.newPage()));
     await Promise.all(pages.map((page) => page.goto(`${url}/audience`, { waitUntil: 'commit', timeout: 90_000 })));
-    await until(async () => (await state()).audience === count, `${count} pages in the room`, 90_000);
+    await until(async () => (await state()).audience === count, { what: `${count} pages in the room`, timeoutMs: 90_000 });
     const loadedMs = Date.now() - openedAt;
     // The class opened the page before the talk: every page drawn and its renderer idle before the first switch.
-    await until(async () => (await Promise.all(pages.map((page) => page.locator('audience-view h1').allTextContents()))).every(([text]) => text === 'Waiting for the presenter…'), 'every page waiting for the presenter', 60_000);
+    await until(async () => (await Promise.all(pages.map((page) => page.locator('audience-view h1').allTextContents()))).every(([text]) => text === 'Waiting for the presenter…'), { what: 'every page waiting for the presenter', timeoutMs: 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
 
     const followed = (page: Page) => page.locator('audience-view').evaluate((el: HTMLElement & { followed?: Followed }) => el.followed);
@@ -80,7 +71,7 @@ export async function measureAudience(browser: Browser, root: string, { pages: c
         if ((event.kind === 'http-request' || event.kind === 'ws-open' || event.kind === 'stream-open') && event.client?.startsWith('guest-') && !seen.has(event.client)) seen.set(event.client, Date.now());
       });
       const switched = await present({ lesson, step: 1 });
-      await until(() => seen.size === count, `${count} guests on the ${lesson} demo`, 60_000);
+      await until(() => seen.size === count, { what: `${count} guests on the ${lesson} demo`, timeoutMs: 60_000 });
       stop();
       joins.push([...seen.values()].map((t) => t - switched.at));
 
@@ -91,8 +82,7 @@ export async function measureAudience(browser: Browser, root: string, { pages: c
           const all = await Promise.all(pages.map(followed));
           return all.every((f) => f && f.revision >= stepped.revision && f.step === 2) && all.map((f) => f!.at);
         },
-        `every page on step 2 of ${lesson}`,
-        30_000,
+        { what: `every page on step 2 of ${lesson}`, timeoutMs: 30_000 },
       );
       follows.push(shownAt.map((at) => at - stepped.at));
     }

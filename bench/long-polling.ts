@@ -12,6 +12,7 @@ import longPollingClient from '../lessons/02-long-polling/client.ts';
 import { startLessonHarness, type LessonHarness } from '../test/setup/lesson-harness.ts';
 import { runNodeClient, type NodeClientOptions } from '../test/setup/node-client.ts';
 import { median } from './stats.ts';
+import { until } from './until.ts';
 
 /** The seed of the random schedule when none is given, so that runs are comparable. */
 export const DEFAULT_SEED = 24_301;
@@ -79,7 +80,7 @@ export async function measureMissedUpdates({ durationMs, seed = DEFAULT_SEED }: 
     }
     const last = harness.feed.current().version;
     // The fixed client shows the last change within a round trip; give it that, and no more.
-    await until(() => harness.events.some((e) => e.kind === 'client-show' && e.client === 'fixed' && e.version === last), 2_000).catch(() => undefined);
+    await until(() => harness.events.some((e) => e.kind === 'client-show' && e.client === 'fixed' && e.version === last), { what: 'the fixed client showing the last change', timeoutMs: 2_000 }).catch(() => undefined);
     const delivery = findMissedUpdates(harness.events, Date.now());
     const figuresOf = (client: string): ClientFigures => {
       const shown = new Set<number>();
@@ -215,20 +216,11 @@ async function startRun(params: Record<string, SettingValue>, clients: readonly 
     await until(() => {
       for (const e of harness.events) if (e.kind === 'http-held' && e.client !== undefined) held.add(e.client);
       return held.size === clients.length;
-    }, 10_000);
+    }, { what: 'every client holding a poll' });
     return { harness, close };
   } catch (error) {
     await close();
     throw error;
-  }
-}
-
-/** Resolves when `check()` is true; rejects after `timeoutMs`. */
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`long-polling bench: timed out after ${timeoutMs} ms`);
-    await sleep(20);
   }
 }
 

@@ -14,10 +14,13 @@ import { readLessonEntry } from '../server/lesson-catalog.ts';
 import { startLessonHarness, type LessonHarness } from '../test/setup/lesson-harness.ts';
 import { runNodeClient } from '../test/setup/node-client.ts';
 import { median, percentile } from './stats.ts';
+import { until } from './until.ts';
 
 const LESSON = fileURLToPath(new URL('../lessons/04-websocket/', import.meta.url));
 /** Each step (joining, a message arriving) must happen within this, ms. */
 const STEP_TIMEOUT_MS = 10_000;
+/** Waits for one step, checking every millisecond (the next message goes out as soon as one arrives). */
+const step = (check: () => boolean | Promise<boolean>, what: string) => until(check, { what, timeoutMs: STEP_TIMEOUT_MS, everyMs: 1 });
 
 export type Transport = 'websocket' | 'long-poll';
 
@@ -61,8 +64,8 @@ async function measureTransport(transport: Transport, messages: number, gapMs: n
     const ada = startChatClient(harness, 'Ada', transport, stops);
     const bob = startChatClient(harness, 'Bob', transport, stops);
     // Both in the room, and (long polling) both with a poll held: the steady state.
-    await until(() => bob.status().includes('Ada, Bob here') && ada.status().includes('Ada, Bob here'), 'both clients in the room');
-    if (transport === 'long-poll') await until(async () => (await stats(harness)).held === 2, 'both polls held');
+    await step(() => bob.status().includes('Ada, Bob here') && ada.status().includes('Ada, Bob here'), 'both clients in the room');
+    if (transport === 'long-poll') await step(async () => (await stats(harness)).held === 2, 'both polls held');
 
     const sentAt = new Map<string, number>();
     const trips: number[] = [];
@@ -76,11 +79,11 @@ async function measureTransport(transport: Transport, messages: number, gapMs: n
       const text = `message ${i} ${'·'.repeat(20)}`;
       sentAt.set(text, performance.now());
       ada.send(text);
-      await until(() => trips.length === i + 1, `message ${i} at Bob`);
+      await step(() => trips.length === i + 1, `message ${i} at Bob`);
       await new Promise((resolve) => setTimeout(resolve, gapMs));
     }
     // Ada's own copy (the room echoes to the sender too) is part of the cost.
-    await until(() => ada.chats() >= messages, "Ada's copies");
+    await step(() => ada.chats() >= messages, "Ada's copies");
     const after = harness.wireBytes();
     const read = after.read - before.read;
     const written = after.written - before.written;
@@ -138,10 +141,3 @@ async function stats(harness: LessonHarness): Promise<{ held: number }> {
   return (await (await fetch(`${harness.apiBase}/chat/stats`)).json()) as { held: number };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`chat bench: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
